@@ -1,0 +1,310 @@
+#include "commands/catalog.hpp"
+
+#include <memory>
+
+#include "cli/progress.hpp"
+#include "commands/render.hpp"
+#include "core/catalog/catalog.hpp"
+#include "core/package/vocab.hpp"
+#include "core/store/blob_store.hpp"
+#include "core/util/lock.hpp"
+#include "core/util/text.hpp"
+
+namespace eductl {
+
+namespace {
+
+nlohmann::json meta_json(const BookSummary& s) {
+  const BookMeta& m = s.record.meta;
+  nlohmann::json j = {{"publisher", m.publisher_code}, {"publisher_name", m.publisher_name},
+                      {"package_id", s.record.package_id}, {"revision", s.current_revision},
+                      {"source", s.source}, {"title", m.title}, {"isbn", m.isbn}, {"stage", m.stage},
+                      {"school_system", m.school_system}, {"special_school", m.special_school},
+                      {"subject", m.subject}, {"kind", m.kind}, {"edition", m.edition}, {"volume", m.volume},
+                      {"volume_title", m.volume_title}, {"language", m.language}, {"published", m.published},
+                      {"bytes", s.bytes}, {"files", s.files}, {"lessons", s.lessons}};
+  j["grade"] = m.grade ? nlohmann::json::array({m.grade->from, m.grade->to}) : nlohmann::json(nullptr);
+  return j;
+}
+
+std::string stage_text(const BookMeta& m) {
+  std::string s(stage_label(m.stage));
+  if (m.school_system == "5-4") s += "（五•四学制）";
+  if (!m.special_school.empty()) s += "·" + std::string(special_school_label(m.special_school));
+  return s;
+}
+
+std::string book_ref(const BookSummary& s) {
+  return s.record.meta.publisher_code.empty() ? s.record.package_id
+                                              : s.record.meta.publisher_code + "/" + s.record.package_id;
+}
+
+Result<Catalog> open_for_reading(const Context& ctx) { return Catalog::open(ctx.data_dir, true); }
+
+int fail(const Context& ctx, const Error& e) {
+  ctx.warn(e.describe());
+  return static_cast<int>(e.kind);
+}
+
+int run_list(const BookFilter& f, const Context& ctx) {
+  auto cat = open_for_reading(ctx);
+  if (!cat) return fail(ctx, cat.error());
+  auto books = cat->list_books(f);
+  if (ctx.json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& b : books) arr.push_back(meta_json(b));
+    print_json(ctx, {{"schema", "eductl.catalog.list/1"}, {"books", arr}, {"count", books.size()}});
+    return 0;
+  }
+  Table t{{"BOOK", "REV", "STAGE", "GRADE", "SUBJECT", "EDITION", "VOLUME", "TITLE", "SIZE"}, {},
+          {false, true, false, false, false, false, false, false, true}};
+  for (const auto& b : books) {
+    const BookMeta& m = b.record.meta;
+    t.rows.push_back({book_ref(b), std::to_string(b.current_revision), stage_text(m),
+                      m.grade ? grade_label(*m.grade) : "-", std::string(subject_label(m.subject)), m.edition,
+                      volume_label(m.volume, m.volume_title), m.title, human_bytes(b.bytes)});
+  }
+  t.print(*ctx.out);
+  if (ctx.verbosity != Verbosity::quiet) *ctx.out << books.size() << (books.size() == 1 ? " book\n" : " books\n");
+  return 0;
+}
+
+int run_show(const std::string& book, const Context& ctx) {
+  auto cat = open_for_reading(ctx);
+  if (!cat) return fail(ctx, cat.error());
+  auto d = cat->show_book(book);
+  if (!d) return fail(ctx, d.error());
+  const BookMeta& m = d->current.meta;
+  if (ctx.json) {
+    nlohmann::json j = meta_json(d->summary);
+    j["schema"] = "eductl.catalog.show/1";
+    j["files"] = nlohmann::json::array();
+    for (const auto& f : d->current.files)
+      j["files"].push_back({{"path", f.path}, {"sha256", f.sha256}, {"size", f.size}, {"media_type", f.media_type}, {"role", f.role}});
+    j["contents"] = nlohmann::json::array();
+    for (const auto& u : d->current.contents) {
+      nlohmann::json lessons = nlohmann::json::array();
+      for (const auto& l : u.lessons) {
+        nlohmann::json res = nlohmann::json::array();
+        for (const auto& r : l.resources) res.push_back({{"kind", r.kind}, {"file", r.file}, {"pages", r.pages}});
+        lessons.push_back({{"id", l.id}, {"title", l.title}, {"resources", res}});
+      }
+      j["contents"].push_back({{"title", u.title}, {"lessons", lessons}});
+    }
+    j["revisions"] = nlohmann::json::array();
+    for (const auto& r : d->revisions)
+      j["revisions"].push_back({{"revision", r.revision}, {"digest", r.digest}, {"imported_at", r.imported_at}, {"bytes", r.bytes}, {"files", r.files}});
+    print_json(ctx, j);
+    return 0;
+  }
+  std::ostream& out = *ctx.out;
+  out << m.title << "\n";
+  Table info{{"", ""}, {}, {}};
+  auto row = [&](const char* k, const std::string& v) {
+    if (!v.empty()) info.rows.push_back({k, v});
+  };
+  row("book", book_ref(d->summary));
+  row("publisher", m.publisher_name + (m.publisher_code.empty() ? "" : " (" + m.publisher_code + ")"));
+  row("edition", m.edition);
+  row("stage", stage_text(m));
+  row("grade", m.grade ? grade_label(*m.grade) : "");
+  row("subject", std::string(subject_label(m.subject)) + " (" + m.subject + ")");
+  row("volume", volume_label(m.volume, m.volume_title));
+  row("kind", std::string(kind_label(m.kind)));
+  row("isbn", m.isbn);
+  row("published", m.published);
+  row("source", d->summary.source);
+  row("revision", std::to_string(d->summary.current_revision));
+  info.headers = info.rows.front();
+  info.rows.erase(info.rows.begin());
+  info.print(out);
+  if (!d->current.contents.empty()) {
+    out << "\ncontents\n";
+    for (const auto& u : d->current.contents) {
+      out << "  " << u.title << "\n";
+      for (const auto& l : u.lessons) {
+        out << "    " << l.id << "  " << l.title << "\n";
+        for (const auto& r : l.resources)
+          out << "      " << pad_right(r.kind, 15) << r.file << (r.pages.empty() ? "" : "  pp. " + r.pages) << "\n";
+      }
+    }
+  }
+  out << "\nfiles\n";
+  Table files{{"  PATH", "TYPE", "SIZE", "SHA256"}, {}, {false, false, true, false}};
+  for (const auto& f : d->current.files)
+    files.rows.push_back({"  " + f.path + (f.role == "textbook" ? " *" : ""), f.media_type, human_bytes(f.size),
+                          f.sha256.empty() ? "(metadata only)" : f.sha256.substr(0, 16)});
+  files.print(out);
+  out << "\nrevisions\n";
+  Table revs{{"  REV", "IMPORTED", "FILES", "SIZE"}, {}, {true, false, true, true}};
+  for (const auto& r : d->revisions)
+    revs.rows.push_back({"  " + std::to_string(r.revision), r.imported_at, std::to_string(r.files), human_bytes(r.bytes)});
+  revs.print(out);
+  return 0;
+}
+
+int run_stats(const Context& ctx) {
+  auto cat = open_for_reading(ctx);
+  if (!cat) return fail(ctx, cat.error());
+  CatalogStats s = cat->stats();
+  const std::uint64_t saved = s.referenced_bytes - std::min(s.referenced_bytes, s.unique_bytes);
+  if (ctx.json) {
+    auto groups = [](const auto& v) {
+      nlohmann::json o = nlohmann::json::object();
+      for (const auto& [k, n] : v) o[k] = n;
+      return o;
+    };
+    print_json(ctx, {{"schema", "eductl.catalog.stats/1"}, {"books", s.books}, {"revisions", s.revisions},
+                     {"files", s.files}, {"lessons", s.lessons}, {"referenced_bytes", s.referenced_bytes},
+                     {"stored_bytes", s.unique_bytes}, {"dedup_saved_bytes", saved},
+                     {"by_stage", groups(s.by_stage)}, {"by_subject", groups(s.by_subject)},
+                     {"by_edition", groups(s.by_edition)}, {"by_publisher", groups(s.by_publisher)}});
+    return 0;
+  }
+  std::ostream& out = *ctx.out;
+  out << s.books << " books, " << s.revisions << " revisions, " << s.files << " files, " << s.lessons << " lessons\n"
+      << "content: " << human_bytes(s.referenced_bytes) << " referenced, " << human_bytes(s.unique_bytes)
+      << " stored, " << human_bytes(saved) << " saved by deduplication\n";
+  auto section = [&](const char* title, const auto& v, auto label) {
+    out << "\n";
+    Table t{{title, "BOOKS"}, {}, {false, true}};
+    for (const auto& [k, n] : v) t.rows.push_back({label(k), std::to_string(n)});
+    t.print(out);
+  };
+  section("STAGE", s.by_stage, [](const std::string& k) { return std::string(stage_label(k)) + " (" + k + ")"; });
+  section("SUBJECT", s.by_subject, [](const std::string& k) { return std::string(subject_label(k)) + " (" + k + ")"; });
+  section("EDITION", s.by_edition, [](const std::string& k) { return k; });
+  section("PUBLISHER", s.by_publisher, [](const std::string& k) { return k.empty() ? std::string("(platform listing)") : k; });
+  return 0;
+}
+
+}  // namespace
+
+void register_catalog(CLI::App& app, Context& ctx, int& exit_code) {
+  CLI::App* cat = app.add_subcommand("catalog", "Browse the catalogue: list, show, stats, migrate");
+  cat->require_subcommand(1);
+
+  auto filter = std::make_shared<BookFilter>();
+  auto grade = std::make_shared<int>(0);
+  CLI::App* list = cat->add_subcommand("list", "List books (current revision) with filters");
+  list->add_option("--publisher", filter->publisher, "Publisher code, e.g. PEP");
+  list->add_option("--stage", filter->stage, "primary, junior, senior or special");
+  list->add_option("--grade", *grade, "Books for this grade (1-12; spans count)")->check(CLI::Range(1, 12));
+  list->add_option("--subject", filter->subject, "Subject code, e.g. math, arts-music, life-chinese");
+  list->add_option("--edition", filter->edition, "Edition text, e.g. 人教版 (substring match)");
+  list->add_option("--kind", filter->kind, "student, teacher, reader, atlas or practice");
+  list->add_option("--search", filter->text, "Text in the title or package id");
+  list->footer("Examples:\n  eductl catalog list --stage junior --subject math\n  eductl catalog list --grade 6 --edition 统编版 --json");
+  list->callback([filter, grade, &ctx, &exit_code] {
+    if (*grade) filter->grade = *grade;
+    exit_code = run_list(*filter, ctx);
+  });
+
+  auto book = std::make_shared<std::string>();
+  CLI::App* show = cat->add_subcommand("show", "Show one book: metadata, units, lessons, resources, files, revisions");
+  show->add_option("BOOK", *book, "CODE/package_id, or a package_id / platform id when unique")->required();
+  show->callback([book, &ctx, &exit_code] { exit_code = run_show(*book, ctx); });
+
+  CLI::App* stats = cat->add_subcommand("stats", "Books per stage, subject, edition and publisher; bytes and dedup");
+  stats->callback([&ctx, &exit_code] { exit_code = run_stats(ctx); });
+
+  CLI::App* migrate = cat->add_subcommand("migrate", "Bring the catalogue schema up to date (also done by every writer)");
+  migrate->callback([&ctx, &exit_code] {
+    auto lock = WriterLock::acquire(ctx.data_dir, "catalog migrate");
+    if (!lock) {
+      exit_code = fail(ctx, lock.error());
+      return;
+    }
+    auto c = Catalog::open(ctx.data_dir);
+    if (!c) {
+      exit_code = fail(ctx, c.error());
+      return;
+    }
+    if (ctx.json) print_json(ctx, {{"schema", "eductl.catalog.migrate/1"}, {"version", c->schema_version()}});
+    else *ctx.out << "catalogue schema at version " << c->schema_version() << '\n';
+    exit_code = 0;
+  });
+}
+
+void register_store(CLI::App& app, Context& ctx, int& exit_code) {
+  CLI::App* store = app.add_subcommand("store", "Check and clean the content store: verify, gc");
+  store->require_subcommand(1);
+
+  auto sample = std::make_shared<double>(1.0);
+  CLI::App* verify = store->add_subcommand("verify", "Re-hash stored content; report missing or corrupt objects");
+  verify->add_option("--sample", *sample, "Fraction of objects to re-hash, e.g. 0.1 (default: all)")
+      ->check(CLI::Range(0.0, 1.0));
+  verify->footer("Exit status: 0 all good, 1 missing or corrupt objects found.");
+  verify->callback([sample, &ctx, &exit_code] {
+    auto cat = Catalog::open(ctx.data_dir, true);
+    if (!cat) {
+      exit_code = fail(ctx, cat.error());
+      return;
+    }
+    auto st = BlobStore::open(ctx.data_dir);
+    if (!st) {
+      exit_code = fail(ctx, st.error());
+      return;
+    }
+    auto objects = cat->referenced_blob_sizes();
+    if (*sample < 1.0) {
+      // A deterministic spread: every k-th object, so repeated samples cover different ones only if asked.
+      std::size_t step = static_cast<std::size_t>(1.0 / std::max(*sample, 1e-6));
+      std::vector<std::pair<std::string, std::uint64_t>> picked;
+      for (std::size_t i = 0; i < objects.size(); i += std::max<std::size_t>(step, 1)) picked.push_back(objects[i]);
+      objects = std::move(picked);
+    }
+    std::uint64_t total = 0;
+    for (const auto& o : objects) total += o.second;
+    ProgressLine progress(ctx.progress, "verify", objects.size(), total);
+    auto problems = st->verify(objects, [&](std::uint64_t n) { progress.add_bytes(n); });
+    progress.finish();
+    if (ctx.json) {
+      nlohmann::json arr = nlohmann::json::array();
+      for (const auto& p : problems) arr.push_back({{"sha256", p.sha256}, {"problem", p.problem}});
+      print_json(ctx, {{"schema", "eductl.store.verify/1"}, {"checked", objects.size()}, {"bytes", total}, {"problems", arr}});
+    } else {
+      for (const auto& p : problems) *ctx.out << paint(ctx, Color::red, "✗ ") << p.sha256 << "  " << p.problem << '\n';
+      *ctx.out << objects.size() << " objects checked (" << human_bytes(total) << "), " << problems.size() << " problems\n";
+    }
+    exit_code = problems.empty() ? 0 : 1;
+  });
+
+  auto dry = std::make_shared<bool>(false);
+  CLI::App* gc = store->add_subcommand("gc", "Remove content no revision references, and leftovers of interrupted imports");
+  gc->add_flag("-n,--dry-run", *dry, "Only report what would be removed");
+  gc->callback([dry, &ctx, &exit_code] {
+    auto lock = WriterLock::acquire(ctx.data_dir, "store gc");
+    if (!lock) {
+      exit_code = fail(ctx, lock.error());
+      return;
+    }
+    auto cat = Catalog::open(ctx.data_dir);
+    if (!cat) {
+      exit_code = fail(ctx, cat.error());
+      return;
+    }
+    auto st = BlobStore::open(ctx.data_dir);
+    if (!st) {
+      exit_code = fail(ctx, st.error());
+      return;
+    }
+    auto r = st->gc(cat->referenced_blobs(), *dry);
+    if (!r) {
+      exit_code = fail(ctx, r.error());
+      return;
+    }
+    if (ctx.json) {
+      print_json(ctx, {{"schema", "eductl.store.gc/1"}, {"dry_run", *dry}, {"objects", r->objects}, {"bytes", r->bytes},
+                       {"temp_files", r->temps}, {"temp_bytes", r->temp_bytes}, {"removed", r->removed}});
+    } else {
+      if (ctx.verbosity == Verbosity::verbose)
+        for (const auto& sha : r->removed) *ctx.out << (*dry ? "would remove " : "removed ") << sha << '\n';
+      *ctx.out << (*dry ? "would remove " : "removed ") << r->objects << " unreferenced objects (" << human_bytes(r->bytes)
+               << ") and " << r->temps << " staging leftovers (" << human_bytes(r->temp_bytes) << ")\n";
+    }
+    exit_code = 0;
+  });
+}
+
+}  // namespace eductl

@@ -1,0 +1,9 @@
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include "cli/context.hpp"
+
+namespace eductl {
+void register_catalog(CLI::App& app, Context& ctx, int& exit_code);
+void register_store(CLI::App& app, Context& ctx, int& exit_code);
+}  // namespace eductl

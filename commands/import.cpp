@@ -1,0 +1,201 @@
+#include "commands/import.hpp"
+
+#include <fstream>
+#include <memory>
+
+#include "cli/progress.hpp"
+#include "commands/common.hpp"
+#include "commands/render.hpp"
+#include "core/util/text.hpp"
+#include "importers/import_engine.hpp"
+#include "importers/importer.hpp"
+
+namespace eductl {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ImportArgs {
+  std::vector<fs::path> paths;
+  fs::path from_list;
+  bool recursive = false;
+  unsigned jobs = default_jobs();
+  bool dry_run = false;
+  int keep_revisions = 0;
+  std::string format = "auto";
+  LimitArgs limits;
+};
+
+Color outcome_color(ImportOutcome o) {
+  switch (o) {
+    case ImportOutcome::imported: return Color::green;
+    case ImportOutcome::would_import: return Color::green;
+    case ImportOutcome::unchanged: return Color::dim;
+    case ImportOutcome::skipped: return Color::dim;
+    default: return Color::red;
+  }
+}
+
+nlohmann::json item_json(const ImportItemResult& r) {
+  nlohmann::json j = {{"source", r.source}, {"outcome", to_string(r.outcome)}, {"publisher", r.key.publisher_code},
+                      {"package_id", r.key.package_id}, {"title", r.title}, {"bytes", r.bytes},
+                      {"stored_bytes", r.stored.stored_bytes}, {"dedup_bytes", r.stored.dedup_bytes},
+                      {"findings", findings_json(r.findings)}};
+  j["revision"] = r.revision ? nlohmann::json(*r.revision) : nlohmann::json(nullptr);
+  if (!r.message.empty()) j["message"] = r.message;
+  return j;
+}
+
+void print_item(const Context& ctx, const ImportItemResult& r) {
+  if (ctx.verbosity == Verbosity::quiet &&
+      (r.outcome == ImportOutcome::imported || r.outcome == ImportOutcome::unchanged || r.outcome == ImportOutcome::skipped))
+    return;
+  std::string what = std::string(to_string(r.outcome));
+  *ctx.out << paint(ctx, outcome_color(r.outcome), pad_right(what, 12)) << ' ' << r.source;
+  if (!r.key.package_id.empty())
+    *ctx.out << "  " << (r.key.publisher_code.empty() ? "" : r.key.publisher_code + "/") << r.key.package_id
+             << (r.revision ? " r" + std::to_string(*r.revision) : "");
+  if (!r.title.empty()) *ctx.out << "  " << r.title;
+  *ctx.out << '\n';
+  if (!r.message.empty() && r.outcome != ImportOutcome::imported) *ctx.out << "    " << r.message << '\n';
+  print_findings_text(ctx, r.findings, "    ");
+}
+
+int run_import_cmd(ImportArgs& a, const Context& ctx, const std::string& command_line) {
+  if (!a.from_list.empty()) {
+    std::ifstream in(a.from_list);
+    if (!in) {
+      ctx.warn(a.from_list.string() + ": cannot read the list file");
+      return static_cast<int>(ErrorKind::bad_input);
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (line.empty() || line.front() == '#') continue;
+      a.paths.emplace_back(line);
+    }
+  }
+  if (a.paths.empty()) {
+    ctx.warn("nothing to import: give PATHs or --from-list FILE");
+    return static_cast<int>(ErrorKind::usage);
+  }
+  if (a.format != "auto" && !find_importer({}, a.format)) {
+    std::string names;
+    for (const auto& imp : importer_registry()) names += " " + std::string(imp->name());
+    ctx.warn("unknown --format " + a.format + "; one of: auto" + names);
+    return static_cast<int>(ErrorKind::usage);
+  }
+  ImportOptions opt;
+  opt.limits = to_scan_limits(a.limits);
+  opt.jobs = a.jobs;
+  opt.dry_run = a.dry_run;
+  opt.keep_revisions = a.keep_revisions;
+  opt.format = a.format;
+  opt.recursive = a.recursive;
+  opt.command_line = command_line;
+
+  std::unique_ptr<ProgressLine> progress;
+  ImportCallbacks cb;
+  cb.on_start = [&](std::uint64_t n, std::uint64_t bytes) {
+    progress = std::make_unique<ProgressLine>(ctx.progress, a.dry_run ? "import (dry run)" : "import", n, bytes);
+  };
+  cb.on_bytes = [&](std::uint64_t n) {
+    if (progress) progress->add_bytes(n);
+  };
+  cb.on_input_done = [&] {
+    if (progress) progress->item_done();
+  };
+  cb.on_item = [&](const ImportItemResult& r) {
+    if (ctx.json) return;
+    if (progress) progress->finish();
+    print_item(ctx, r);
+  };
+  auto result = run_import(ctx.data_dir, a.paths, opt, cb);
+  if (progress) progress->finish();
+  if (!result) {
+    ctx.warn(result.error().describe());
+    return static_cast<int>(result.error().kind);
+  }
+  const ImportSummary& s = *result;
+  if (ctx.json) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& r : s.items) items.push_back(item_json(r));
+    print_json(ctx, {{"schema", "eductl.import/1"},
+                     {"dry_run", a.dry_run},
+                     {"data", ctx.data_dir.string()},
+                     {"run", s.run_id ? nlohmann::json(s.run_id) : nlohmann::json(nullptr)},
+                     {"items", items},
+                     {"summary",
+                      {{"imported", s.counts.imported}, {"unchanged", s.counts.unchanged}, {"refused", s.counts.refused},
+                       {"failed", s.counts.failed}, {"skipped", s.skipped}, {"would_import", s.would_import},
+                       {"stored_blobs", s.store.stored_blobs}, {"stored_bytes", s.store.stored_bytes},
+                       {"dedup_blobs", s.store.dedup_blobs}, {"dedup_bytes", s.store.dedup_bytes},
+                       {"interrupted", s.interrupted}}}});
+  } else {
+    std::ostream& out = *ctx.out;
+    if (a.dry_run)
+      out << "dry run: " << s.would_import << " would be imported, ";
+    else
+      out << s.counts.imported << " imported, ";
+    out << s.counts.unchanged << " unchanged, " << s.counts.refused << " refused, " << s.counts.failed << " failed";
+    if (s.skipped) out << ", " << s.skipped << " skipped";
+    out << '\n';
+    if (!a.dry_run && (s.store.stored_blobs || s.store.dedup_blobs))
+      out << "content store: " << s.store.stored_blobs << " new objects (" << human_bytes(s.store.stored_bytes) << "), "
+          << s.store.dedup_blobs << " already stored (" << human_bytes(s.store.dedup_bytes) << " saved by deduplication)\n";
+  }
+  if (s.interrupted) {
+    ctx.warn("interrupted: packages taken so far are complete; run the same command again to finish");
+    return static_cast<int>(ErrorKind::interrupted);
+  }
+  if (s.unreadable) return static_cast<int>(ErrorKind::bad_input);
+  if (s.counts.refused || s.counts.failed) return static_cast<int>(ErrorKind::findings);
+  return 0;
+}
+
+}  // namespace
+
+void register_import(CLI::App& app, Context& ctx, int& exit_code) {
+  auto a = std::make_shared<ImportArgs>();
+  CLI::App* cmd = app.add_subcommand("import", "Take packages into the catalogue and the content store");
+  std::string formats;
+  for (const auto& imp : importer_registry())
+    formats += "  " + pad_right(std::string(imp->name()), 20) + std::string(imp->description()) + "\n";
+  cmd->footer(
+      "Each package is validated first; a package with errors is refused with its findings and\n"
+      "nothing of it is written. A valid package goes in whole: its files into the content\n"
+      "store, then its rows into the catalogue in one transaction. Re-delivery: a higher\n"
+      "revision adds a revision, the same revision with the same bytes is 'unchanged', the\n"
+      "same revision with other bytes or a lower one is refused. Re-running a batch after a\n"
+      "crash or Ctrl-C finishes it without duplicates.\n\n"
+      "Formats (--format, default auto):\n" + formats +
+      "\nExit status: 0 all imported or unchanged, 1 some refused or failed, 3 an input cannot be\n"
+      "read, 5 another eductl is writing to the data folder, 130 interrupted.\n\n"
+      "Examples:\n"
+      "  eductl import incoming/pep-math-7a.zip\n"
+      "  eductl import --recursive --jobs 4 incoming/2026-autumn/\n"
+      "  eductl import --dry-run --json incoming/ | jq .summary\n"
+      "  eductl import --from-list batch.txt --keep-revisions 3\n"
+      "  eductl import --format platform-listing tchMaterial/part_100.json");
+  cmd->add_option("PATH", a->paths, "Packages, batch folders, PDF folders (with books.csv) or listing JSON files");
+  cmd->add_option("--from-list", a->from_list, "Read more PATHs from FILE, one per line (# comments)");
+  cmd->add_flag("-r,--recursive", a->recursive, "Look for packages in every folder level below a batch folder");
+  cmd->add_option("-j,--jobs", a->jobs, "Inputs read and hashed in parallel (one catalogue writer)")
+      ->check(CLI::Range(1u, 256u));
+  cmd->add_flag("-n,--dry-run", a->dry_run, "Validate and decide, but write nothing");
+  cmd->add_option("--keep-revisions", a->keep_revisions,
+                  "Keep only the newest N revisions of each imported book (0: keep all); content no longer "
+                  "referenced is removed by 'eductl store gc'")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--format", a->format, "Source format: auto, textbook-package/1, platform-listing, pdf-folder");
+  add_limit_options(cmd, a->limits);
+  cmd->callback([a, &ctx, &exit_code, &app] {
+    std::string line = "eductl import";
+    for (const auto& p : a->paths) line += " " + p.string();
+    if (!a->from_list.empty()) line += " --from-list " + a->from_list.string();
+    (void)app;
+    exit_code = run_import_cmd(*a, ctx, line);
+  });
+}
+
+}  // namespace eductl

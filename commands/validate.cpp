@@ -1,0 +1,165 @@
+#include "commands/validate.hpp"
+
+#include "cli/progress.hpp"
+#include "commands/render.hpp"
+#include "core/package/discover.hpp"
+#include "core/util/cancel.hpp"
+#include "core/util/parallel.hpp"
+#include "core/validate/validator.hpp"
+
+namespace eductl {
+
+namespace {
+
+struct Outcome {
+  PackageInput input;
+  std::optional<PackageReport> report;
+  std::optional<Error> error;
+};
+
+nlohmann::json package_json(const Outcome& o, bool strict) {
+  nlohmann::json j;
+  j["path"] = o.input.path.string();
+  if (o.error) {
+    j["valid"] = false;
+    j["error"] = o.error->message;
+    j["errors"] = 1;
+    j["warnings"] = 0;
+    j["findings"] = nlohmann::json::array();
+    return j;
+  }
+  const PackageReport& r = *o.report;
+  j["container"] = r.scan.container;
+  if (r.book) {
+    j["package_id"] = r.book->package_id;
+    j["revision"] = r.book->revision;
+    j["publisher"] = r.book->meta.publisher_code;
+    j["title"] = r.book->meta.title;
+  }
+  j["valid"] = r.valid(strict);
+  j["files"] = r.scan.files.size();
+  j["bytes"] = r.scan.unpacked_bytes;
+  j["errors"] = count(r.findings, Severity::error);
+  j["warnings"] = count(r.findings, Severity::warning);
+  j["findings"] = findings_json(r.findings);
+  return j;
+}
+
+void print_package_text(const Context& ctx, const Outcome& o, bool strict) {
+  std::ostream& out = *ctx.out;
+  if (o.error) {
+    out << paint(ctx, Color::red, "✗ ") << o.input.path.string() << ": " << o.error->message << '\n';
+    return;
+  }
+  const PackageReport& r = *o.report;
+  const bool ok = r.valid(strict);
+  const std::size_t errors = count(r.findings, Severity::error), warnings = count(r.findings, Severity::warning);
+  if (ok && ctx.verbosity == Verbosity::quiet) return;
+  std::string what = r.scan.container;
+  if (r.book && !r.book->package_id.empty())
+    what += ", " + r.book->meta.publisher_code + "/" + r.book->package_id + " r" + std::to_string(r.book->revision);
+  out << (ok ? paint(ctx, Color::green, "✓ ") : paint(ctx, Color::red, "✗ ")) << r.path << "  ("
+      << what << ")  ";
+  if (errors == 0 && warnings == 0)
+    out << "valid";
+  else
+    out << errors << (errors == 1 ? " error, " : " errors, ") << warnings << (warnings == 1 ? " warning" : " warnings");
+  out << '\n';
+  if (r.book && !r.book->meta.title.empty() && ctx.verbosity == Verbosity::verbose)
+    out << "  " << r.book->meta.publisher_name << " · " << r.book->meta.edition << " · " << r.book->meta.title << '\n';
+  print_findings_text(ctx, r.findings, "    ");
+}
+
+}  // namespace
+
+int run_validate(const ValidateOptions& opts, const Context& ctx) {
+  const ScanLimits limits = to_scan_limits(opts.limits);
+  std::vector<PackageInput> inputs = discover_packages(opts.paths, opts.recursive);
+  std::uint64_t total_bytes = 0;
+  for (const auto& in : inputs) total_bytes += in.size;
+  ProgressLine progress(ctx.progress, "validate", inputs.size(), total_bytes);
+
+  std::size_t valid = 0, invalid = 0, unreadable = 0, errors = 0, warnings = 0;
+  bool was_interrupted = false;
+  nlohmann::json packages = nlohmann::json::array();
+  parallel_ordered<Outcome>(
+      inputs.size(), opts.jobs,
+      [&](std::size_t i) {
+        Outcome o{inputs[i], std::nullopt, inputs[i].error};
+        if (!o.error && !interrupted()) {
+          auto r = validate_package(inputs[i].path, limits, nullptr, [&](std::uint64_t n) { progress.add_bytes(n); });
+          if (r) o.report = std::move(r).value();
+          else o.error = r.error();
+        } else if (!o.error) {
+          o.error = make_error(ErrorKind::interrupted, "interrupted");
+        }
+        progress.item_done();
+        return o;
+      },
+      [&](std::size_t, Outcome o) {
+        if (o.error && o.error->kind == ErrorKind::interrupted) {
+          was_interrupted = true;
+          return;
+        }
+        const bool bad_input = o.error || o.report->unreadable();
+        if (bad_input) ++unreadable;
+        if (o.report) {
+          errors += count(o.report->findings, Severity::error);
+          warnings += count(o.report->findings, Severity::warning);
+        } else {
+          ++errors;
+        }
+        if (!bad_input && o.report->valid(opts.strict)) ++valid;
+        else ++invalid;
+        if (ctx.json) {
+          packages.push_back(package_json(o, opts.strict));
+        } else {
+          progress.finish();
+          print_package_text(ctx, o, opts.strict);
+        }
+      });
+  progress.finish();
+  if (was_interrupted) {
+    ctx.warn("interrupted; nothing was written");
+    return static_cast<int>(ErrorKind::interrupted);
+  }
+  if (ctx.json) {
+    nlohmann::json doc;
+    doc["schema"] = "eductl.validate/1";
+    doc["strict"] = opts.strict;
+    doc["packages"] = std::move(packages);
+    doc["summary"] = {{"packages", inputs.size()}, {"valid", valid}, {"invalid", invalid},
+                      {"unreadable", unreadable}, {"errors", errors}, {"warnings", warnings}};
+    print_json(ctx, doc);
+  } else if (inputs.size() > 1 || ctx.verbosity != Verbosity::quiet) {
+    *ctx.out << inputs.size() << (inputs.size() == 1 ? " package: " : " packages: ") << valid << " valid, " << invalid
+             << " invalid; " << errors << (errors == 1 ? " error, " : " errors, ") << warnings
+             << (warnings == 1 ? " warning" : " warnings") << '\n';
+  }
+  if (unreadable) return static_cast<int>(ErrorKind::bad_input);
+  return invalid ? static_cast<int>(ErrorKind::findings) : 0;
+}
+
+void register_validate(CLI::App& app, Context& ctx, int& exit_code) {
+  auto opts = std::make_shared<ValidateOptions>();
+  CLI::App* cmd = app.add_subcommand("validate", "Judge publisher packages against the textbook-package/1 contract");
+  cmd->footer(
+      "PATH is a package archive (.zip, .tar, .tar.gz/.tgz, .tar.zst, .tar.xz), an unpacked\n"
+      "package folder, or a folder of packages (with --recursive, every level below it).\n\n"
+      "Exit status: 0 all valid, 1 some package has errors (or warnings with --strict),\n"
+      "3 a path cannot be read at all, 2 usage error, 130 interrupted.\n\n"
+      "Examples:\n"
+      "  eductl validate pep-math-7a.zip\n"
+      "  eductl validate --recursive --jobs 4 incoming/2026-autumn/\n"
+      "  eductl validate --json batch/ | jq '.packages[] | select(.valid | not) | .path'\n"
+      "  eductl validate --max-unpacked 40GiB big-video-package.tar.zst");
+  cmd->add_option("PATH", opts->paths, "Package archives, package folders or batch folders")->required();
+  cmd->add_flag("-r,--recursive", opts->recursive, "Look for packages in every folder level below a batch folder");
+  cmd->add_option("-j,--jobs", opts->jobs, "Packages checked in parallel (default: number of cores)")
+      ->check(CLI::Range(1u, 256u));
+  cmd->add_flag("--strict", opts->strict, "Warnings fail a package too");
+  add_limit_options(cmd, opts->limits);
+  cmd->callback([opts, &ctx, &exit_code] { exit_code = run_validate(*opts, ctx); });
+}
+
+}  // namespace eductl

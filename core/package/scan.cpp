@@ -1,0 +1,350 @@
+#include "core/package/scan.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/package/path_rules.hpp"
+#include "core/package/zip_directory.hpp"
+#include "core/package/zip_inspect.hpp"
+#include "core/util/cancel.hpp"
+#include "core/util/sha256.hpp"
+#include "core/util/text.hpp"
+
+namespace eductl {
+namespace fs = std::filesystem;
+
+namespace {
+
+// A visitor's way to end the walk early once a limit finding is recorded.
+Error stop_walk() { return make_error(ErrorKind::findings, "stopped by a limit"); }
+bool is_stop(const Error& e) { return e.kind == ErrorKind::findings; }
+
+std::string container_label(const fs::path& path, ContainerKind kind) {
+  if (kind == ContainerKind::directory) return "directory";
+  std::string name = to_lower_ascii(path.filename().string());
+  for (const char* ext : {".tar.gz", ".tgz", ".tar.zst", ".tar.xz", ".tar", ".zip"})
+    if (name.ends_with(ext)) return std::string(ext + 1);
+  return "archive";
+}
+
+bool is_manifest_candidate(const std::string& name) {
+  auto slash = name.find('/');
+  if (slash == std::string::npos) return name == "manifest.json";
+  return name.substr(slash + 1) == "manifest.json";
+}
+
+class Scanner {
+ public:
+  Scanner(const ScanLimits& limits, BlobSink* sink, const ByteProgress& progress)
+      : m_limits(limits), m_sink(sink), m_progress(progress) {}
+
+  Result<ScanResult> run(const fs::path& path) {
+    auto source = open_entry_source(path);
+    if (!source) return source.error();
+    EntrySource& src = **source;
+    m_r.container = container_label(path, src.kind());
+    if (src.kind() == ContainerKind::archive) {
+      if (auto dir = read_zip_directory(path)) {
+        m_zip_dir = std::move(*dir);
+        m_is_zip = true;
+      }
+    }
+    m_solid = src.kind() == ContainerKind::archive && !m_is_zip && m_r.container != "tar";
+    // libarchive does not recognise a zip with no entries; it is a readable, empty package.
+    const bool empty_zip = m_is_zip && m_zip_dir.empty();
+    Status walked = empty_zip ? ok_status() : src.walk([this](const RawEntry& e, EntryData& d) { return visit(e, d); });
+    if (!walked && !is_stop(walked.error())) {
+      const Error& err = walked.error();
+      if (err.kind == ErrorKind::interrupted || err.kind == ErrorKind::internal) return err;
+      if (m_r.entries == 0 && m_opened_nothing(err)) {
+        m_r.unreadable = true;
+        m_r.findings.push_back(make_finding("PKG-UNREADABLE", "", "not a zip or tar archive (" + err.message + ")"));
+        return std::move(m_r);
+      }
+      m_r.corrupt = true;
+      m_r.findings.push_back(make_finding("PKG-CORRUPT", m_last_entry, "reading stopped: " + err.message));
+    }
+    finish_layout(src.kind());
+    return std::move(m_r);
+  }
+
+ private:
+  static bool m_opened_nothing(const Error& err) {
+    return err.message.find("Unrecognized archive format") != std::string::npos ||
+           err.message.find("Truncated input file") != std::string::npos ||
+           err.message.find("cannot open") != std::string::npos ||
+           err.message.find("Empty file") != std::string::npos;
+  }
+
+  Status visit(const RawEntry& e, EntryData& data) {
+    ++m_r.entries;
+    std::string name = normalise_entry_path(e.name);
+    m_last_entry = name;
+    if (m_r.entries > m_limits.max_entries) {
+      m_r.findings.push_back(make_finding("PKG-TOO-MANY-ENTRIES", name,
+                                          "more than " + std::to_string(m_limits.max_entries) + " entries; reading stopped"));
+      return stop_walk();
+    }
+    // libarchive rewrites `\` to `/` in zip names; the central directory has the bytes
+    // as stored, which the path rules and the name decoding must see.
+    const ZipDirEntry* zip_entry = nullptr;
+    if (m_is_zip && m_zip_index < m_zip_dir.size()) {
+      // libarchive also folds names to NFC; compare in that form.
+      std::string slashed = m_zip_dir[m_zip_index].raw_name;
+      std::replace(slashed.begin(), slashed.end(), '\\', '/');
+      if (slashed == e.raw_name || (is_valid_utf8(slashed) && to_nfc(slashed) == to_nfc(e.raw_name)))
+        zip_entry = &m_zip_dir[m_zip_index];
+      ++m_zip_index;
+    }
+    if (zip_entry && zip_entry->raw_name != e.raw_name) {
+      RawEntry raw = e;
+      raw.raw_name = zip_entry->raw_name;
+      decode_entry_name(raw);
+      return visit_named(raw, data, zip_entry);
+    }
+    return visit_named(e, data, zip_entry);
+  }
+
+  Status visit_named(const RawEntry& e, EntryData& data, const ZipDirEntry* zip_entry) {
+    std::string name = normalise_entry_path(e.name);
+    m_last_entry = name;
+    if (!e.name_decoded)
+      m_r.findings.push_back(make_finding("PKG-NAME-ENCODING", name, "name bytes are neither UTF-8 nor GBK/CP936"));
+    else
+      for (const auto& p : path_problems(name)) m_r.findings.push_back(make_finding(p.code, name, p.detail));
+    m_names.push_back(name);
+    switch (e.type) {
+      case EntryType::directory: return ok_status();
+      case EntryType::symlink:
+        m_r.findings.push_back(make_finding("PKG-SYMLINK", name, "symbolic link to " + printable(e.link_target)));
+        return ok_status();
+      case EntryType::hardlink:
+        m_r.findings.push_back(make_finding("PKG-HARDLINK", name,
+                                            e.link_target.empty() ? "file has several hard links"
+                                                                  : "hard link to " + printable(e.link_target)));
+        return ok_status();
+      case EntryType::special:
+        m_r.findings.push_back(make_finding("PKG-SPECIAL-FILE", name, "device, FIFO or socket entry"));
+        return ok_status();
+      case EntryType::file: break;
+    }
+    if (!m_seen.insert(name).second) {
+      m_r.findings.push_back(make_finding("PKG-DUPLICATE-ENTRY", name, "a second entry with this path"));
+      return ok_status();
+    }
+    std::string lower = to_lower_ascii(name);
+    if (auto [it, fresh] = m_lower.emplace(lower, name); !fresh)
+      m_r.findings.push_back(make_finding("PKG-CASE-COLLISION", name, "differs only by case from " + it->second));
+    return read_file(name, data, zip_entry);
+  }
+
+  Status read_file(const std::string& name, EntryData& data, const ZipDirEntry* zip_entry) {
+    ScannedFile f;
+    f.path = name;
+    Sha256 hash;
+    PdfScanner pdf;
+    const bool want_manifest = is_manifest_candidate(name);
+    std::string manifest;
+    bool stopped = false;       // the whole walk must stop
+    bool entry_cut = false;     // only this entry stops
+    Status sink_status = ok_status();
+    if (m_sink) {
+      if (auto st = m_sink->begin_file(name); !st) return st;
+    }
+
+    auto consume = [&](const void* p, std::size_t n) -> Status {
+      const char* c = static_cast<const char*>(p);
+      f.size += n;
+      m_r.unpacked_bytes += n;
+      if (m_r.unpacked_bytes > m_limits.max_unpacked) {
+        m_r.findings.push_back(make_finding("PKG-TOO-LARGE", name,
+                                            "unpacked size passes the limit of " + human_bytes(m_limits.max_unpacked) + "; reading stopped"));
+        stopped = true;
+        return stop_walk();
+      }
+      if (f.size > m_limits.ratio_floor) {
+        if (zip_entry && static_cast<double>(f.size) > m_limits.max_ratio * static_cast<double>(std::max<std::uint64_t>(zip_entry->compressed_size, 1))) {
+          m_r.findings.push_back(make_finding("PKG-COMPRESSION-RATIO", name,
+                                              "unpacks to over " + std::to_string(static_cast<long long>(m_limits.max_ratio)) +
+                                                  "× its packed size of " + human_bytes(zip_entry->compressed_size) + "; reading stopped"));
+          entry_cut = true;
+          return stop_walk();
+        }
+      }
+      if (m_solid && m_r.unpacked_bytes > m_limits.ratio_floor) {
+        std::int64_t packed = data.packed_position();
+        if (packed > 0 && static_cast<double>(m_r.unpacked_bytes) > m_limits.max_ratio * static_cast<double>(packed)) {
+          m_r.findings.push_back(make_finding("PKG-COMPRESSION-RATIO", name,
+                                              "the archive unpacks to over " + std::to_string(static_cast<long long>(m_limits.max_ratio)) +
+                                                  "× its compressed size; reading stopped"));
+          stopped = true;
+          return stop_walk();
+        }
+      }
+      hash.update(c, n);
+      if (f.media.head.size() < k_head_bytes)
+        f.media.head.append(c, std::min(n, k_head_bytes - f.media.head.size()));
+      if (n >= k_tail_bytes) f.media.tail.assign(c + n - k_tail_bytes, k_tail_bytes);
+      else {
+        f.media.tail.append(c, n);
+        if (f.media.tail.size() > k_tail_bytes) f.media.tail.erase(0, f.media.tail.size() - k_tail_bytes);
+      }
+      if (f.media.is_pdf) pdf.feed(c, n);
+      if (want_manifest && manifest.size() <= m_limits.max_manifest) manifest.append(c, std::min<std::size_t>(n, m_limits.max_manifest + 1 - manifest.size()));
+      if (m_sink) {
+        if (auto st = m_sink->write(c, n); !st) {
+          sink_status = st;
+          return st;
+        }
+      }
+      if (m_progress) m_progress(n);
+      return ok_status();
+    };
+
+    auto fail = [&](const Error& err) -> Status {
+      if (m_sink) m_sink->abort_file();
+      if (!sink_status) return sink_status;
+      if (err.kind == ErrorKind::interrupted) return err;
+      f.complete = false;
+      if (entry_cut) {
+        m_r.files.push_back(std::move(f));
+        return ok_status();
+      }
+      if (!stopped) {
+        m_r.corrupt = true;
+        m_r.findings.push_back(make_finding("PKG-CORRUPT", name, "entry data cannot be read: " + err.message));
+      }
+      m_r.files.push_back(std::move(f));
+      return stop_walk();
+    };
+
+    const void* block = nullptr;
+    std::size_t size = 0;
+    auto first = data.next_block(&block, &size);
+    if (!first) return fail(first.error());
+    if (*first) {
+      std::string_view peek(static_cast<const char*>(block), size);
+      f.media.is_pdf = peek.starts_with("%PDF-");
+      if (auto st = consume(block, size); !st) return fail(st.error());
+      if (peek.starts_with("PK\x03\x04")) {
+        f.media.is_zip = true;
+        // The nested reader pulls this entry's bytes; each block is consumed as it passes.
+        bool handed_first = false;
+        Error pull_error;
+        bool pull_failed = false;
+        ReadCallback pull = [&](const void** out, std::size_t* out_size) -> Result<bool> {
+          if (!handed_first) {
+            handed_first = true;
+            *out = block;
+            *out_size = size;
+            return true;
+          }
+          auto more = data.next_block(out, out_size);
+          if (!more) {
+            pull_failed = true;
+            pull_error = more.error();
+            return more.error();
+          }
+          if (*more) {
+            if (auto st = consume(*out, *out_size); !st) {
+              pull_failed = true;
+              pull_error = st.error();
+              return st.error();
+            }
+          }
+          return *more;
+        };
+        ZipInspectLimits zl;
+        zl.max_entries = m_limits.max_entries;
+        // The head at this point is only the first block; the OCF check needs its first ~80 bytes.
+        auto inspection = inspect_nested_zip(name, f.media.head, pull, zl);
+        if (pull_failed) return fail(pull_error);
+        if (interrupted()) return fail(make_error(ErrorKind::interrupted, "interrupted"));
+        f.media.epub_findings = std::move(inspection.epub);
+        f.media.zip_findings = std::move(inspection.zip);
+      }
+      for (;;) {
+        auto more = data.next_block(&block, &size);
+        if (!more) return fail(more.error());
+        if (!*more) break;
+        if (auto st = consume(block, size); !st) return fail(st.error());
+      }
+    }
+    if (f.media.is_pdf) {
+      pdf.finish();
+      f.media.pdf_encrypted = pdf.encrypted();
+      f.media.pdf_pages = pdf.pages();
+    }
+    f.sha256 = hash.finish_hex();
+    if (m_sink) {
+      if (auto st = m_sink->end_file(f.sha256, f.size); !st) return st;
+    }
+    if (want_manifest) m_manifests[name] = {std::move(manifest), f.size, f.sha256};
+    m_r.files.push_back(std::move(f));
+    return ok_status();
+  }
+
+  // Applies the single top-folder rule and takes manifest.json out of the file list.
+  void finish_layout(ContainerKind kind) {
+    std::string prefix;
+    if (kind == ContainerKind::archive && !m_names.empty()) {
+      const std::string& first = m_names.front();
+      std::string top = first.substr(0, first.find('/'));
+      bool all_under = !top.empty();
+      bool any_file_under = false;
+      for (const auto& n : m_names) {
+        if (n == top) continue;  // the folder's own entry
+        if (!n.starts_with(top + "/")) {
+          all_under = false;
+          break;
+        }
+        any_file_under = true;
+      }
+      if (all_under && any_file_under) prefix = top + "/";
+    }
+    m_r.root_prefix = prefix;
+    if (!prefix.empty())
+      for (auto& f : m_r.files) f.path = f.path.substr(prefix.size());
+    const std::string manifest_name = prefix + "manifest.json";
+    if (auto it = m_manifests.find(manifest_name); it != m_manifests.end()) {
+      m_r.manifest_found = true;
+      m_r.manifest_size = it->second.size;
+      m_r.manifest_sha256 = it->second.sha256;
+      if (it->second.size <= m_limits.max_manifest) m_r.manifest_text = std::move(it->second.text);
+      std::erase_if(m_r.files, [](const ScannedFile& f) { return f.path == "manifest.json"; });
+    }
+  }
+
+  struct ManifestCandidate {
+    std::string text;
+    std::uint64_t size = 0;
+    std::string sha256;
+  };
+
+  const ScanLimits& m_limits;
+  BlobSink* m_sink;
+  const ByteProgress& m_progress;
+  ScanResult m_r;
+  std::vector<ZipDirEntry> m_zip_dir;
+  std::size_t m_zip_index = 0;
+  bool m_is_zip = false;
+  bool m_solid = false;
+  std::string m_last_entry;
+  std::vector<std::string> m_names;
+  std::unordered_set<std::string> m_seen;
+  std::unordered_map<std::string, std::string> m_lower;
+  std::map<std::string, ManifestCandidate> m_manifests;
+};
+
+}  // namespace
+
+Result<ScanResult> scan_package(const fs::path& path, const ScanLimits& limits, BlobSink* sink,
+                                const ByteProgress& progress) {
+  Scanner scanner(limits, sink, progress);
+  return scanner.run(path);
+}
+
+}  // namespace eductl

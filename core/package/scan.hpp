@@ -1,0 +1,70 @@
+// One streaming pass over a package: every entry is checked for container-level rules
+// (paths, links, duplicates, limits), hashed, sniffed and, for zips inside, inspected;
+// the manifest is kept in memory. An optional BlobSink receives each file's bytes in
+// the same pass, which is how `import` stores content without reading it twice.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/package/entry_source.hpp"
+#include "core/package/media.hpp"
+#include "core/validate/finding.hpp"
+
+namespace eductl {
+
+struct ScanLimits {
+  std::uint64_t max_entries = 100000;
+  std::uint64_t max_unpacked = 20ull << 30;
+  double max_ratio = 200.0;
+  std::uint64_t ratio_floor = 1 << 20;  // the ratio applies once an entry is over this
+  std::uint64_t max_manifest = 4 << 20;
+};
+
+struct ScannedFile {
+  std::string path;      // UTF-8, relative to the package root (top folder stripped)
+  std::uint64_t size = 0;
+  std::string sha256;
+  bool complete = true;  // false when reading stopped early (limit hit, corrupt data)
+  MediaFacts media;
+};
+
+struct ScanResult {
+  std::string container;          // "zip", "tar.gz", "directory", ...
+  std::string root_prefix;        // "人教版数学七上/" when the single top-folder rule applied
+  std::vector<ScannedFile> files; // regular files, manifest.json excluded
+  bool manifest_found = false;
+  std::uint64_t manifest_size = 0;
+  std::string manifest_text;      // empty when absent or over the limit
+  std::string manifest_sha256;
+  bool unreadable = false;        // the container could not be opened at all
+  bool corrupt = false;           // reading broke off: truncated or damaged data
+  std::uint64_t unpacked_bytes = 0;
+  std::uint64_t entries = 0;
+  Findings findings;              // container-level findings
+};
+
+// Receives file bytes during the scan (import's content store).
+class BlobSink {
+ public:
+  virtual ~BlobSink() = default;
+  virtual Status begin_file(const std::string& raw_path) = 0;
+  virtual Status write(const void* data, std::size_t size) = 0;
+  // Called after the whole file went through write(); `sha256` is its hash.
+  virtual Status end_file(const std::string& sha256, std::uint64_t size) = 0;
+  virtual void abort_file() = 0;
+};
+
+// Called with bytes read so far, often; must be cheap and thread-safe.
+using ByteProgress = std::function<void(std::uint64_t delta)>;
+
+// Errors: bad_input only when the path does not exist or is not a file/directory;
+// interrupted; or what the sink returned. Corrupt containers are findings.
+Result<ScanResult> scan_package(const std::filesystem::path& path, const ScanLimits& limits,
+                                BlobSink* sink = nullptr, const ByteProgress& progress = {});
+
+}  // namespace eductl

@@ -1,0 +1,9 @@
+// Cooperative cancellation: SIGINT/SIGTERM set a flag that long loops poll, so an
+// interrupted command unwinds, removes its temporary files and exits 130.
+#pragma once
+
+namespace eductl {
+void install_interrupt_handlers();
+bool interrupted();
+void request_interrupt();  // for tests
+}  // namespace eductl

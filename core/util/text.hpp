@@ -1,0 +1,29 @@
+// Text helpers: UTF-8 validation, GBK/CP936 decoding (zip names written by Chinese
+// tools), NFC checks and terminal display width (CJK characters take two columns).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace eductl {
+
+bool is_valid_utf8(std::string_view s);
+// Decodes GBK/CP936 bytes to UTF-8; nullopt when the bytes are not valid GBK.
+std::optional<std::string> gbk_to_utf8(std::string_view s);
+std::optional<std::string> utf8_to_gbk(std::string_view s);
+// True when the (valid UTF-8) text is already in Unicode Normalization Form C.
+bool is_nfc(std::string_view utf8);
+std::string to_nfc(std::string_view utf8);
+std::size_t codepoint_count(std::string_view utf8);
+// Columns the text takes in a terminal (East Asian wide characters count two).
+std::size_t display_width(std::string_view utf8);
+std::string to_lower_ascii(std::string_view s);
+// "1.5 GiB", "320 KiB", "12 B"
+std::string human_bytes(std::uint64_t bytes);
+// Parses "1048576", "64KiB", "20GiB", "1.5MB"; nullopt on garbage.
+std::optional<std::uint64_t> parse_bytes(std::string_view text);
+// Escapes control characters and invalid bytes for safe display ("\x1b").
+std::string printable(std::string_view s);
+
+}  // namespace eductl

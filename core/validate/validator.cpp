@@ -1,0 +1,215 @@
+#include "core/validate/validator.hpp"
+
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "core/package/manifest.hpp"
+#include "core/package/path_rules.hpp"
+#include "core/util/embedded.hpp"
+#include "core/util/json_schema.hpp"
+
+namespace eductl {
+using nlohmann::json;
+
+namespace {
+
+const JsonSchema& manifest_schema() {
+  static const JsonSchema k_schema = [] {
+    auto text = embedded_schema(k_manifest_schema);
+    if (!text) throw std::logic_error("manifest schema not embedded");
+    auto schema = JsonSchema::parse_text(*text);
+    if (!schema) throw std::logic_error("manifest schema: " + schema.error().message);
+    return std::move(schema).value();
+  }();
+  return k_schema;
+}
+
+std::string at(std::string_view pointer) { return "manifest.json#" + std::string(pointer); }
+
+struct GradeRange {
+  int lo, hi;
+};
+
+std::optional<GradeRange> stage_grades(const std::string& stage, const std::string& system) {
+  const bool five_four = system == "5-4";
+  if (stage == "primary") return GradeRange{1, five_four ? 5 : 6};
+  if (stage == "junior") return GradeRange{five_four ? 6 : 7, 9};
+  if (stage == "senior") return GradeRange{10, 12};
+  if (stage == "special") return GradeRange{1, 12};
+  return std::nullopt;
+}
+
+bool parse_pages(const std::string& s, int& from, int& to) {
+  auto dash = s.find('-');
+  try {
+    from = std::stoi(s.substr(0, dash));
+    to = dash == std::string::npos ? from : std::stoi(s.substr(dash + 1));
+  } catch (...) {
+    return false;
+  }
+  return from >= 1;
+}
+
+void check_book_meta(const json& tb, const BookMeta& b, Findings& out) {
+  if (!tb.is_object()) return;
+  if (auto it = tb.find("isbn"); it != tb.end() && it->is_string()) {
+    std::string n = normalise_isbn(it->get<std::string>());
+    if (!n.empty() && !isbn_check_digit_ok(n))
+      out.push_back(make_finding("MAN-ISBN-CHECKDIGIT", at("/textbook/isbn"),
+                                 "ISBN " + it->get<std::string>() + " fails its check digit"));
+  }
+  const bool has_system = tb.contains("school_system");
+  if (has_system && b.stage != "primary" && b.stage != "junior" && !b.stage.empty())
+    out.push_back(make_finding("MAN-SCHOOL-SYSTEM", at("/textbook/school_system"),
+                               "school_system is only for primary and junior books, not " + b.stage));
+  const bool has_special = tb.contains("special_school");
+  if (b.stage == "special" && !has_special)
+    out.push_back(make_finding("MAN-SPECIAL-SCHOOL", at("/textbook/special_school"),
+                               "a special-education book must say blind, deaf or intellectual"));
+  if (has_special && b.stage != "special" && !b.stage.empty())
+    out.push_back(make_finding("MAN-SPECIAL-SCHOOL", at("/textbook/special_school"),
+                               "special_school is only for stage special, not " + b.stage));
+  if (b.grade) {
+    if (b.grade->from > b.grade->to)
+      out.push_back(make_finding("MAN-GRADE", at("/textbook/grade"), "grade span runs backwards"));
+    else if (auto range = stage_grades(b.stage, b.school_system);
+             range && (b.grade->from < range->lo || b.grade->to > range->hi))
+      out.push_back(make_finding(
+          "MAN-GRADE-STAGE", at("/textbook/grade"),
+          "grade " + (b.grade->from == b.grade->to ? std::to_string(b.grade->from)
+                                                   : std::to_string(b.grade->from) + "-" + std::to_string(b.grade->to)) +
+              " is outside " + b.stage + (b.school_system.empty() ? "" : " (" + b.school_system + ")") + " grades " +
+              std::to_string(range->lo) + "-" + std::to_string(range->hi)));
+  }
+}
+
+}  // namespace
+
+void check_manifest(const ScanResult& scan, PackageReport& report) {
+  Findings& out = report.findings;
+  if (!scan.manifest_found) {
+    out.push_back(make_finding("PKG-MANIFEST-MISSING", scan.root_prefix + "manifest.json",
+                               "no manifest.json at the package root"));
+    return;
+  }
+  if (scan.manifest_text.empty() && scan.manifest_size > 0) {
+    out.push_back(make_finding("MAN-TOO-LARGE", "manifest.json",
+                               "manifest.json is " + std::to_string(scan.manifest_size) + " bytes, over 4 MiB"));
+    return;
+  }
+  auto parsed = parse_manifest_text(scan.manifest_text);
+  if (!parsed) {
+    out.push_back(make_finding("MAN-JSON-SYNTAX", "manifest.json", parsed.error().message));
+    return;
+  }
+  const json& m = *parsed;
+  for (const auto& v : manifest_schema().validate(m)) {
+    if (v.keyword == "additionalProperties")
+      out.push_back(make_finding("MAN-UNKNOWN-FIELD", at(v.pointer), v.message));
+    else
+      out.push_back(make_finding(v.finding.empty() ? "MAN-STRUCTURE" : v.finding, at(v.pointer), v.message));
+  }
+  if (!m.is_object()) return;
+  BookRecord book = manifest_to_record(m);
+  check_book_meta(m.value("textbook", json::object()), book.meta, out);
+
+  // files: each path safe, listed once, present with the declared size and hash.
+  std::map<std::string, const ScannedFile*> present;
+  for (const auto& f : scan.files) present.emplace(f.path, &f);
+  std::map<std::string, const FileDecl*> listed;
+  int textbooks = 0;
+  const FileDecl* textbook = nullptr;
+  for (std::size_t i = 0; i < book.files.size(); ++i) {
+    const FileDecl& d = book.files[i];
+    const std::string ptr = at("/files/" + std::to_string(i) + "/path");
+    if (d.path.empty()) continue;  // the schema reported it
+    for (const auto& p : path_problems(d.path)) out.push_back(make_finding("MAN-FILE-PATH", ptr, d.path + ": " + p.detail));
+    if (d.path == "manifest.json")
+      out.push_back(make_finding("MAN-FILE-PATH", ptr, "manifest.json itself is not listed in files"));
+    if (!listed.emplace(d.path, &d).second) {
+      out.push_back(make_finding("MAN-FILE-DUPLICATE", ptr, d.path + " is listed more than once"));
+      continue;
+    }
+    if (d.role == "textbook") {
+      ++textbooks;
+      textbook = &d;
+    }
+    auto it = present.find(d.path);
+    if (it == present.end()) {
+      if (d.path != "manifest.json")
+        out.push_back(make_finding("PKG-FILE-MISSING", d.path, "listed in manifest files but not in the package"));
+      continue;
+    }
+    const ScannedFile& f = *it->second;
+    if (!f.complete) continue;  // a limit or corruption finding already explains it
+    if (f.size != d.size)
+      out.push_back(make_finding("PKG-SIZE-MISMATCH", d.path,
+                                 "size is " + std::to_string(f.size) + " bytes, manifest says " + std::to_string(d.size)));
+    else if (!d.sha256.empty() && f.sha256 != d.sha256)
+      out.push_back(make_finding("PKG-SHA256-MISMATCH", d.path, "sha256 is " + f.sha256 + ", manifest says " + d.sha256));
+    if (is_accepted_media_type(d.media_type)) {
+      Findings media = check_media(d.path, d.media_type, f.media);
+      out.insert(out.end(), media.begin(), media.end());
+    }
+  }
+  for (const auto& f : scan.files)
+    if (!listed.count(f.path))
+      out.push_back(make_finding("PKG-FILE-UNLISTED", f.path, "present in the package but not listed in manifest files"));
+  if (textbooks != 1)
+    out.push_back(make_finding("MAN-TEXTBOOK-FILE", at("/files"),
+                               std::to_string(textbooks) + " files have role \"textbook\"; exactly one must"));
+  else if (textbook->media_type != "application/pdf" && textbook->media_type != "application/epub+zip")
+    out.push_back(make_finding("MAN-TEXTBOOK-FILE", textbook->path,
+                               "the textbook is " + textbook->media_type + "; it must be a PDF or an EPUB 3"));
+
+  // contents: lesson ids unique, resources point at listed files, page ranges fit the book.
+  std::set<std::string> lesson_ids;
+  for (std::size_t u = 0; u < book.contents.size(); ++u) {
+    const auto& unit = book.contents[u];
+    for (std::size_t l = 0; l < unit.lessons.size(); ++l) {
+      const auto& lesson = unit.lessons[l];
+      const std::string lp = "/contents/" + std::to_string(u) + "/lessons/" + std::to_string(l);
+      if (!lesson.id.empty() && !lesson_ids.insert(lesson.id).second)
+        out.push_back(make_finding("MAN-LESSON-ID-DUPLICATE", at(lp + "/id"), "lesson id " + lesson.id + " is used twice"));
+      for (std::size_t r = 0; r < lesson.resources.size(); ++r) {
+        const auto& res = lesson.resources[r];
+        const std::string rp = lp + "/resources/" + std::to_string(r);
+        if (!res.file.empty() && !listed.count(res.file))
+          out.push_back(make_finding("MAN-RESOURCE-FILE", at(rp + "/file"), res.file + " is not listed in files"));
+        if (res.pages.empty()) continue;
+        if (res.kind != "textbook_pages") {
+          out.push_back(make_finding("MAN-RESOURCE-PAGES", at(rp + "/pages"), "pages are only for textbook_pages, not " + res.kind));
+          continue;
+        }
+        int from = 0, to = 0;
+        if (!parse_pages(res.pages, from, to)) continue;  // the schema reported the syntax
+        if (from > to) {
+          out.push_back(make_finding("MAN-RESOURCE-PAGES", at(rp + "/pages"), "page range " + res.pages + " runs backwards"));
+          continue;
+        }
+        const std::string& book_file = res.file.empty() && textbook ? textbook->path : res.file;
+        auto it = present.find(book_file);
+        if (it != present.end() && it->second->media.pdf_pages > 0 && to > it->second->media.pdf_pages)
+          out.push_back(make_finding("MAN-PAGES-RANGE", at(rp + "/pages"),
+                                     "pages " + res.pages + " but " + book_file + " has " +
+                                         std::to_string(it->second->media.pdf_pages) + " pages"));
+      }
+    }
+  }
+  report.book = std::move(book);
+}
+
+Result<PackageReport> validate_package(const std::filesystem::path& path, const ScanLimits& limits, BlobSink* sink,
+                                       const ByteProgress& progress) {
+  auto scan = scan_package(path, limits, sink, progress);
+  if (!scan) return scan.error();
+  PackageReport report;
+  report.path = path.string();
+  report.findings = scan->findings;
+  if (!scan->unreadable) check_manifest(*scan, report);
+  report.scan = std::move(scan).value();
+  return report;
+}
+
+}  // namespace eductl

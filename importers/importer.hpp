@@ -1,0 +1,52 @@
+// One importer per source format behind one interface, and the registry that picks the
+// importer for an input. An importer reads an input into ImportItems: each a book with
+// its findings and, for sources that carry content, the blobs already staged in the
+// store (written while the input was read once, not committed).
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/package/book.hpp"
+#include "core/package/scan.hpp"
+#include "core/store/blob_store.hpp"
+#include "core/validate/finding.hpp"
+
+namespace eductl {
+
+struct ImportItem {
+  std::string source_path;          // the input, or "listing.json#<record id>"
+  std::optional<BookRecord> book;   // absent when nothing could be read
+  Findings findings;
+  std::string digest;               // identifies the delivered bytes: same digest = same delivery
+  std::uint64_t bytes = 0;          // content bytes of the book
+  std::vector<StagedBlob> blobs;    // staged content, committed only if the item is taken
+  bool unreadable = false;          // the input could not be read at all (exit 3)
+  std::string error;                // why, when unreadable
+};
+
+struct ImporterContext {
+  BlobStore* store = nullptr;  // null: read and judge only (dry run stages nothing)
+  ScanLimits limits;
+  ByteProgress progress;
+};
+
+class Importer {
+ public:
+  virtual ~Importer() = default;
+  virtual std::string_view name() const = 0;         // "textbook-package/1", "platform-listing", "pdf-folder"
+  virtual std::string_view description() const = 0;
+  virtual bool accepts(const std::filesystem::path& input) const = 0;
+  // Errors are interrupted or internal (store) failures; bad input is items' findings.
+  virtual Result<std::vector<ImportItem>> read(const std::filesystem::path& input, const ImporterContext& ctx) const = 0;
+};
+
+const std::vector<std::unique_ptr<Importer>>& importer_registry();
+// The importer named `format` ("auto": the first whose accepts() is true; textbook
+// packages are the fallback). Null when `format` names no importer.
+const Importer* find_importer(const std::filesystem::path& input, std::string_view format);
+
+}  // namespace eductl

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs a demo of an editor's day: a realistic
+# batch of publisher packages (Chinese metadata, real PDFs and EPUBs, lesson videos
+# made with ffmpeg, and three broken deliveries) is validated, imported into the
+# embedded catalogue and content store under ./eductl-data, and listed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+BUILD_DIR=build scripts/build.sh
+eductl=build/eductl
+demo=demo
+data=${EDUCTL_HOME:-eductl-data}
+
+rm -rf "$demo"
+mkdir -p "$demo/media"
+# Lesson video and poster from ffmpeg's test sources (3 s, 320x180, H.264 + AAC).
+ffmpeg -v error -y -f lavfi -i testsrc=duration=3:size=320x180:rate=25 -f lavfi -i sine=frequency=440:duration=3 \
+  -c:v libx264 -pix_fmt yuv420p -preset veryfast -c:a aac -b:a 64k -shortest -movflags +faststart \
+  "$demo/media/lesson.mp4"
+ffmpeg -v error -y -f lavfi -i testsrc=size=320x180 -frames:v 1 "$demo/media/poster.png"
+build/tests/make_fixtures demo "$demo/batch" --video "$demo/media/lesson.mp4" --poster "$demo/media/poster.png" >/dev/null
+
+say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+run() { say "$*"; "$@" || echo "(exit status $?)"; }
+
+run "$eductl" validate "$demo/batch"
+run "$eductl" --data "$data" import "$demo/batch"
+run "$eductl" --data "$data" import "$demo/batch"
+run "$eductl" --data "$data" catalog list
+run "$eductl" --data "$data" catalog show PEP/pep-math-g7-upper
+run "$eductl" --data "$data" catalog stats
+run "$eductl" --data "$data" store verify
+printf '\nThe catalogue and content store are in %s/; try: %s --data %s catalog list --stage junior\n' "$data" "$eductl" "$data"

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# End-to-end test of `eductl validate` on real archives written by make_fixtures.
+# Usage: test_validate.sh EDUCTL MAKE_FIXTURES [SOURCE_DIR]
+# Every fixture is checked against OUTDIR/expected.tsv (FILE, EXIT, CODES, FLAGS), then
+# the CLI contract: --recursive, exit codes 2 and 3, the text report, --strict, and that
+# validating hostile packages writes nothing anywhere.
+# shellcheck disable=SC2016  # $c, $n in single-quoted jq filters are jq variables
+set -euo pipefail
+
+if [[ $# -lt 2 ]]; then
+  echo "usage: $0 EDUCTL MAKE_FIXTURES [SOURCE_DIR]" >&2
+  exit 2
+fi
+EDUCTL=$(realpath "$1")
+MAKE_FIXTURES=$(realpath "$2")
+
+tmp=$(mktemp -d)
+cleanup() { rm -rf "$tmp"; }
+trap cleanup EXIT
+
+fx="$tmp/fixtures"
+work="$tmp/work"        # the working directory of every eductl run: must stay empty
+out="$tmp/out"          # captured stdout/stderr, outside the fixtures
+mkdir -p "$work" "$out" "$tmp/home"
+export EDUCTL_HOME="$tmp/home"
+
+passed=0
+failed=0
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+check() {  # check DESCRIPTION COMMAND...: ok when the command succeeds
+  local what=$1
+  shift
+  if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+# run_eductl OUTFILE ARGS...: runs eductl from the empty work dir, sets $rc.
+run_eductl() {
+  local outfile=$1
+  shift
+  rc=0
+  (cd "$work" && timeout 120 "$EDUCTL" "$@") >"$outfile" 2>"$outfile.err" || rc=$?
+}
+
+jq_true() { jq -e "$@" >/dev/null 2>&1; }  # jq_true FILTER... FILE: the filter holds
+snapshot() { find "$1" -printf '%p %s %T@\n' | LC_ALL=C sort; }
+
+"$MAKE_FIXTURES" fixtures "$fx" >/dev/null
+[[ -s "$fx/expected.tsv" ]] || { echo "FAIL make_fixtures wrote no expected.tsv"; exit 1; }
+before=$(snapshot "$fx")
+
+# --- every fixture against its expectation ---
+warning_only=()
+while IFS= read -r line || [[ -n "$line" ]]; do
+  [[ -z "$line" || "$line" == \#* ]] && continue
+  # Split on tabs by hand: `read` would merge the empty columns of valid fixtures.
+  file=${line%%$'\t'*}
+  rest=${line#*$'\t'}
+  want_exit=${rest%%$'\t'*}
+  rest=${rest#*$'\t'}
+  codes=${rest%%$'\t'*}
+  flags=""
+  [[ "$rest" == *$'\t'* ]] && flags=${rest#*$'\t'}
+  flag_args=()
+  [[ -n "$flags" ]] && read -r -a flag_args <<<"$flags"
+
+  json="$out/$file.json"
+  run_eductl "$json" validate --json ${flag_args[@]+"${flag_args[@]}"} "$fx/$file"
+  if [[ "$rc" == "$want_exit" ]]; then
+    ok "$file: exit $rc"
+  else
+    fail "$file: exit $rc, want $want_exit ($(head -c 300 "$json.err" | tr '\n' ' '))"
+  fi
+  if ! jq_true '.schema == "eductl.validate/1" and (.packages | length) == 1' "$json"; then
+    fail "$file: stdout is not one-package eductl.validate/1 JSON"
+    continue
+  fi
+  found=$(jq -r '[.packages[].findings[].code] | unique | join(",")' "$json")
+  if [[ -n "$codes" ]]; then
+    IFS=',' read -r -a want_codes <<<"$codes"
+    for code in "${want_codes[@]}"; do
+      if jq_true --arg c "$code" 'any(.packages[].findings[]; .code == $c)' "$json"; then
+        ok "$file: reports $code"
+      else
+        fail "$file: no $code among findings [$found]"
+      fi
+    done
+  fi
+  if [[ "$want_exit" == 0 ]]; then
+    errors=$(jq -r '[.packages[].findings[] | select(.severity == "error") | .code] | join(",")' "$json")
+    if [[ -z "$errors" ]]; then ok "$file: no error findings"; else fail "$file: error findings [$errors]"; fi
+    [[ -n "$codes" ]] && warning_only+=("$file")
+  fi
+done <"$fx/expected.tsv"
+
+# --- a folder of packages in one run ---
+batch="$tmp/batch"
+mkdir -p "$batch"
+valid_count=0
+for p in "$fx"/valid*; do
+  cp -a "$p" "$batch/"
+  valid_count=$((valid_count + 1))
+done
+run_eductl "$out/recursive.json" validate --json --recursive "$batch"
+check "--recursive on $valid_count valid packages: exit 0 (got $rc)" test "$rc" = 0
+check "--recursive: .summary.packages == $valid_count" \
+  jq_true --argjson n "$valid_count" '.summary.packages == $n and .summary.valid == $n' "$out/recursive.json"
+
+# --- exit codes of the CLI contract ---
+run_eductl "$out/missing.json" validate --json "$tmp/no-such-package.zip"
+check "nonexistent path: exit 3 (got $rc)" test "$rc" = 3
+run_eductl "$out/usage.txt" validate --no-such-option "$fx/valid.zip"
+check "unknown option: exit 2 (got $rc)" test "$rc" = 2
+
+# --- the text report names package, entry and code ---
+run_eductl "$out/zip-slip.txt" validate "$fx/zip-slip.zip"
+check "text report of zip-slip.zip: exit 1 (got $rc)" test "$rc" = 1
+for needle in zip-slip.zip ../evil.pdf PKG-PATH-TRAVERSAL; do
+  check "text report of zip-slip.zip names $needle" grep -qF -- "$needle" "$out/zip-slip.txt"
+done
+
+# --- --strict: warnings fail the run ---
+check "expected.tsv has warnings-only fixtures" test "${#warning_only[@]}" -gt 0
+for file in ${warning_only[@]+"${warning_only[@]}"}; do
+  run_eductl "$out/$file.strict.json" validate --json --strict "$fx/$file"
+  check "$file --strict: exit 1 (got $rc)" test "$rc" = 1
+done
+
+# --- nothing written by validating hostile packages ---
+after=$(snapshot "$fx")
+if [[ "$before" == "$after" ]]; then
+  ok "fixtures dir unchanged"
+else
+  fail "fixtures dir changed: $(diff <(echo "$before") <(echo "$after") | head -5 | tr '\n' ' ')"
+fi
+check "working dir still empty" test -z "$(ls -A "$work")"
+check "no zip-slip target outside the fixtures" test ! -e "$tmp/evil.pdf"
+
+echo "$passed passed, $failed failed"
+[[ "$failed" -eq 0 ]]
