@@ -122,7 +122,9 @@ Status walk_archive(archive* a, const EntryVisitor& visit) {
       return make_error(ErrorKind::bad_input, msg ? msg : "corrupt archive header");
     }
     RawEntry e;
+    // The locale-encoded name; under a locale that cannot hold it, the UTF-8 one.
     const char* raw = archive_entry_pathname(ae);
+    if (!raw) raw = archive_entry_pathname_utf8(ae);
     e.raw_name = raw ? raw : "";
     decode_entry_name(e);
     e.type = entry_type(ae);

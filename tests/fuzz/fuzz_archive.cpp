@@ -2,12 +2,18 @@
 // libarchive, the zip central-directory reader, name decoding, nested zip/EPUB checks.
 #include <unistd.h>
 
+#include <clocale>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <string>
 
 #include "core/validate/validator.hpp"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  std::setlocale(LC_ALL, "C.UTF-8");
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::string path = [] {

@@ -1,10 +1,16 @@
 // Feeds arbitrary bytes to the manifest parser, the JSON Schema validator and the
 // manifest rules, as if they were a package's manifest.json.
+#include <clocale>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "core/validate/validator.hpp"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  std::setlocale(LC_ALL, "C.UTF-8");
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   eductl::ScanResult scan;

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# eductl validate vs sha256sum: how close does validating a batch come to just hashing its
+# bytes? Builds a batch of >= N GiB of valid packages (unpacked folders, .tar, stored .zip;
+# large random "videos" and a small PDF each), warms the page cache, then times
+#   eductl validate --jobs $(nproc) BATCH
+#   sha256sum FILES...                         (single-threaded, the classic baseline)
+#   xargs -0 -P$(nproc) -n1 sha256sum          (parallel baseline, same cores as eductl)
+# over exactly the files that hold the batch's bytes (archives + the folders' files).
+# Goal: eductl throughput >= 0.9 x sha256sum.
+#
+#   bench/validate_vs_sha256sum.sh [--size-gib N] [--packages K] [--runs R] [--workdir DIR] [--keep]
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+
+size_gib=2 packages=24 runs=3 workdir="" keep=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --size-gib) size_gib=$2; shift 2 ;;
+    --packages) packages=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --workdir) workdir=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+need_eductl
+need jq sha256sum xargs tar zip
+
+if [[ -z "$workdir" ]]; then
+  workdir=$(mktemp -d /tmp/eductl-bench-validate.XXXXXX)
+else
+  mkdir -p "$workdir"
+  workdir=$(cd "$workdir" && pwd)
+fi
+cleanup() { [[ $keep == 1 ]] && say "kept $workdir" || rm -rf "${workdir:?}/batch" "${workdir:?}/results"; [[ $keep == 1 ]] || rmdir "$workdir" 2>/dev/null || true; }
+trap cleanup EXIT
+
+batch="$workdir/batch" res="$workdir/results"
+mkdir -p "$res"
+say "building a $size_gib GiB batch of $packages packages in $batch"
+"$BENCH_DIR/lib/make_batch.sh" --out "$batch" --size-gib "$size_gib" --packages "$packages" --formats dir,tar,zip 2>"$res/make_batch.log"
+
+find "$batch" -type f -print0 | sort -z >"$res/files"
+nfiles=$(tr -cd '\0' <"$res/files" | wc -c)
+bytes=$(bytes_of_list "$res/files")
+say "batch: $packages packages, $nfiles files, $bytes bytes; warming the page cache"
+warm_cache "$res/files"
+
+# Untimed check: every package must be valid, or the comparison means nothing.
+"$EDUCTL" --json validate --jobs "$NPROC" "$batch" >"$res/validate.json" || true
+jq -e '.summary.invalid == 0 and .summary.unreadable == 0' "$res/validate.json" >/dev/null ||
+  die "the batch is not all valid: $(jq -c .summary "$res/validate.json")"
+
+q() { printf '%q' "$1"; }
+say "timing eductl validate ($runs runs)"
+bench_time "$runs" "$res/t_eductl" "" "$(q "$EDUCTL") -q validate --jobs $NPROC $(q "$batch") >/dev/null"
+say "timing sha256sum ($runs runs)"
+bench_time "$runs" "$res/t_sha" "" "xargs -0 sha256sum <$(q "$res/files") >/dev/null"
+say "timing xargs -P$NPROC sha256sum ($runs runs)"
+bench_time "$runs" "$res/t_psha" "" "xargs -0 -P$NPROC -n1 sha256sum <$(q "$res/files") >/dev/null"
+peak_rss_kib "$res/rss" "$(q "$EDUCTL") -q validate --jobs $NPROC $(q "$batch")"
+
+t_e=$(cat "$res/t_eductl") t_s=$(cat "$res/t_sha") t_p=$(cat "$res/t_psha") rss=$(cat "$res/rss")
+m_e=$(mbps "$bytes" "$t_e") m_s=$(mbps "$bytes" "$t_s") m_p=$(mbps "$bytes" "$t_p")
+echo "$(machine_line)"
+echo "batch: $packages packages (folders, .tar, stored .zip), $nfiles files, $bytes bytes ($(awk -v b="$bytes" 'BEGIN{printf "%.2f", b/1073741824}') GiB), page cache warm"
+echo "median of $runs runs$(command -v hyperfine >/dev/null && echo " (hyperfine)" || echo " (/usr/bin/time)")"
+printf '%-44s %8.2f s %9s MB/s\n' "eductl validate --jobs $NPROC" "$t_e" "$m_e"
+printf '%-44s %8.2f s %9s MB/s\n' "sha256sum (1 process)" "$t_s" "$m_s"
+printf '%-44s %8.2f s %9s MB/s\n' "xargs -P$NPROC -n1 sha256sum" "$t_p" "$m_p"
+echo "eductl validate peak RSS: $rss KiB"
+echo "ratio eductl/sha256sum: $(ratio "$m_e" "$m_s") (goal >= 0.9)"
+echo "ratio eductl/parallel-sha256sum: $(ratio "$m_e" "$m_p")"

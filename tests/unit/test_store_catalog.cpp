@@ -1,0 +1,162 @@
+#include <catch2/catch.hpp>
+
+#include "core/catalog/catalog.hpp"
+#include "core/store/blob_store.hpp"
+#include "core/util/lock.hpp"
+#include "core/util/sha256.hpp"
+#include "support.hpp"
+
+using namespace eductl;
+using eductl::test::TempDir;
+
+namespace {
+StagedBlob staged(BlobStore& store, const std::string& data) {
+  auto b = store.stage();
+  REQUIRE(b);
+  REQUIRE(b->write(data.data(), data.size()));
+  REQUIRE(b->finish(sha256_hex(data), data.size()));
+  return std::move(b).value();
+}
+
+BookRecord book(const std::string& id, std::int64_t revision, const std::string& file_sha) {
+  BookRecord r;
+  r.package_id = id;
+  r.revision = revision;
+  r.source = "textbook-package/1";
+  r.meta.publisher_code = "PEP";
+  r.meta.publisher_name = "人民教育出版社";
+  r.meta.title = "数学 七年级 上册";
+  r.meta.stage = "junior";
+  r.meta.school_system = "6-3";
+  r.meta.grade = GradeSpan{7, 7};
+  r.meta.subject = "math";
+  r.meta.edition = "人教版";
+  r.meta.volume = "upper";
+  r.files.push_back({"课本/数学.pdf", file_sha, 10, "application/pdf", "textbook"});
+  r.contents.push_back({"第一章", {{"m1", "1.1 正数和负数", {{"video", "v.mp4", ""}, {"textbook_pages", "课本/数学.pdf", "1-2"}}}}});
+  return r;
+}
+}  // namespace
+
+TEST_CASE("store: staged blobs land under their hash, once", "[store]") {
+  TempDir t;
+  auto store = BlobStore::open(t.path());
+  REQUIRE(store);
+  CommitStats stats;
+  auto a = staged(*store, "同一内容");
+  auto b = staged(*store, "同一内容");
+  REQUIRE(store->commit(a, stats));
+  REQUIRE(store->commit(b, stats));
+  CHECK(stats.stored_blobs == 1);
+  CHECK(stats.dedup_blobs == 1);
+  const std::string sha = sha256_hex("同一内容");
+  CHECK(store->contains(sha));
+  CHECK(store->object_path(sha).parent_path().filename() == sha.substr(2, 2));
+  CHECK(std::filesystem::is_empty(t / "tmp"));
+  CHECK(store->list_objects().size() == 1);
+}
+
+TEST_CASE("store: discarded staging leaves nothing; verify finds damage; gc removes orphans", "[store]") {
+  TempDir t;
+  auto store = BlobStore::open(t.path());
+  REQUIRE(store);
+  { auto dropped = staged(*store, "refused package content"); }
+  CHECK(std::filesystem::is_empty(t / "tmp"));
+  CommitStats stats;
+  auto keep = staged(*store, "keep");
+  auto orphan = staged(*store, "orphan");
+  REQUIRE(store->commit(keep, stats));
+  REQUIRE(store->commit(orphan, stats));
+  const std::string k = sha256_hex("keep"), o = sha256_hex("orphan");
+  CHECK(store->verify({{k, 4}, {o, 6}}).empty());
+  std::filesystem::permissions(store->object_path(k), std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+  test::write_file(store->object_path(k), "kept");  // bit rot
+  auto problems = store->verify({{k, 4}, {sha256_hex("missing"), 1}});
+  REQUIRE(problems.size() == 2);
+  CHECK(problems[0].problem.rfind("corrupt", 0) == 0);
+  CHECK(problems[1].problem == "missing");
+  test::write_file(t / "tmp/blob-999-0", "leftover of a killed import");
+  auto dry = store->gc({k}, true);
+  REQUIRE(dry);
+  CHECK(dry->objects == 1);
+  CHECK(dry->temps == 1);
+  CHECK(store->contains(o));
+  auto real = store->gc({k}, false);
+  REQUIRE(real);
+  CHECK_FALSE(store->contains(o));
+  CHECK(store->contains(k));
+  CHECK(std::filesystem::is_empty(t / "tmp"));
+}
+
+TEST_CASE("catalogue: migrations are idempotent; revisions, listing, detail, stats, prune", "[catalog]") {
+  TempDir t;
+  {
+    auto c = Catalog::open(t.path());
+    REQUIRE(c);
+    CHECK(c->schema_version() == Catalog::latest_schema_version());
+    auto again = c->migrate();
+    REQUIRE(again);
+    CHECK(*again == 0);
+  }
+  auto c = Catalog::open(t.path());
+  REQUIRE(c);
+  CHECK_FALSE(c->revisions_of({"PEP", "pep-math-7a"}));
+  REQUIRE(c->add_revision(book("pep-math-7a", 1, std::string(64, 'a')), "d1", 10, "a.zip", 0));
+  REQUIRE(c->add_revision(book("pep-math-7a", 2, std::string(64, 'b')), "d2", 10, "b.zip", 0));
+  auto other = book("bnup-math-5b", 1, std::string(64, 'a'));
+  other.meta.publisher_code = "BNUP";
+  other.meta.stage = "primary";
+  other.meta.grade = GradeSpan{5, 6};
+  other.meta.edition = "北师大版";
+  REQUIRE(c->add_revision(other, "d3", 10, "c.zip", 0));
+
+  auto revs = c->revisions_of({"PEP", "pep-math-7a"});
+  REQUIRE(revs);
+  CHECK(revs->size() == 2);
+  CHECK(revs->back().revision == 2);
+  CHECK(c->list_books({}).size() == 2);
+  BookFilter junior;
+  junior.stage = "junior";
+  CHECK(c->list_books(junior).size() == 1);
+  BookFilter grade6;
+  grade6.grade = 6;
+  auto g6 = c->list_books(grade6);
+  REQUIRE(g6.size() == 1);
+  CHECK(g6[0].record.package_id == "bnup-math-5b");
+  BookFilter edition;
+  edition.edition = "人教";
+  CHECK(c->list_books(edition).size() == 1);
+
+  auto d = c->show_book("PEP/pep-math-7a");
+  REQUIRE(d);
+  CHECK(d->summary.current_revision == 2);
+  CHECK(d->current.files.at(0).sha256 == std::string(64, 'b'));
+  CHECK(d->current.contents.at(0).lessons.at(0).resources.size() == 2);
+  CHECK(d->revisions.size() == 2);
+  CHECK_FALSE(c->show_book("nope"));
+
+  auto s = c->stats();
+  CHECK(s.books == 2);
+  CHECK(s.revisions == 3);
+  CHECK(s.referenced_bytes == 30);
+  CHECK(s.unique_bytes == 20);  // two revisions share blob 'a'
+  CHECK(c->referenced_blobs().size() == 2);
+
+  auto pruned = c->prune_revisions({"PEP", "pep-math-7a"}, 1);
+  REQUIRE(pruned);
+  CHECK(*pruned == 1);
+  CHECK(c->revisions_of({"PEP", "pep-math-7a"})->size() == 1);
+  CHECK(c->stats().files == 2);  // the pruned revision's files went with it
+}
+
+TEST_CASE("writer lock: a second writer is refused with the holder named", "[lock]") {
+  TempDir t;
+  auto first = WriterLock::acquire(t.path(), "import");
+  REQUIRE(first);
+  // flock locks belong to the open file description, so a second open conflicts even
+  // within one process.
+  auto second = WriterLock::acquire(t.path(), "store gc");
+  REQUIRE_FALSE(second);
+  CHECK(second.error().kind == ErrorKind::locked);
+  CHECK(second.error().message.find("pid " + std::to_string(::getpid())) != std::string::npos);
+}
