@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# eductl import vs cp -r: how close does importing a batch (validate, hash, write every file
+# into the content store with fsync, one catalogue transaction per package) come to just
+# copying it? Builds a batch of >= N GiB of valid packages (unpacked folders and .tar), warms
+# the page cache, then times, each into a fresh folder on the same filesystem:
+#   eductl --data D import --jobs $(nproc) BATCH
+#   cp -r BATCH D2                (no fsync: the data may still be in the page cache)
+#   cp -r BATCH D2 && sync        (second baseline: the bytes are on disk, as with eductl)
+# Goal: eductl throughput >= 0.8 x cp -r.
+#
+#   bench/import_vs_cp.sh [--size-gib N] [--packages K] [--runs R] [--workdir DIR] [--keep]
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+
+size_gib=2 packages=24 runs=3 workdir="" keep=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --size-gib) size_gib=$2; shift 2 ;;
+    --packages) packages=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --workdir) workdir=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+need_eductl
+need jq sha256sum xargs tar cp sync
+
+if [[ -z "$workdir" ]]; then
+  workdir=$(mktemp -d /tmp/eductl-bench-import.XXXXXX)
+else
+  mkdir -p "$workdir"
+  workdir=$(cd "$workdir" && pwd)
+fi
+batch="$workdir/batch" res="$workdir/results" data="$workdir/eductl-data" copy="$workdir/cp-copy"
+cleanup() {
+  if [[ $keep == 1 ]]; then say "kept $workdir"; return; fi
+  rm -rf "${batch:?}" "${res:?}" "${data:?}" "${copy:?}"
+  rmdir "$workdir" 2>/dev/null || true
+}
+trap cleanup EXIT
+mkdir -p "$res"
+
+say "building a $size_gib GiB batch of $packages packages in $batch"
+"$BENCH_DIR/lib/make_batch.sh" --out "$batch" --size-gib "$size_gib" --packages "$packages" --formats dir,tar 2>"$res/make_batch.log"
+find "$batch" -type f -print0 | sort -z >"$res/files"
+nfiles=$(tr -cd '\0' <"$res/files" | wc -c)
+bytes=$(bytes_of_list "$res/files")
+say "batch: $packages packages, $nfiles files, $bytes bytes; warming the page cache"
+warm_cache "$res/files"
+sync
+
+q() { printf '%q' "$1"; }
+fresh_data="rm -rf $(q "$data"); sync"
+fresh_copy="rm -rf $(q "$copy"); sync"
+import_cmd="$(q "$EDUCTL") --data $(q "$data") -q import --jobs $NPROC $(q "$batch") >/dev/null"
+
+# Untimed check: the whole batch must import (exit 0), else the timing means nothing.
+bash -c "$fresh_data"
+"$EDUCTL" --data "$data" --json import --jobs "$NPROC" "$batch" >"$res/import.json" ||
+  die "import of the batch failed: $(jq -c '.summary? // .' "$res/import.json" 2>/dev/null | head -c 400)"
+store_bytes=$(du -sb "$data" | cut -f1)
+
+say "timing eductl import ($runs runs, fresh data folder each)"
+bench_time "$runs" "$res/t_import" "$fresh_data" "$import_cmd"
+say "timing cp -r ($runs runs)"
+bench_time "$runs" "$res/t_cp" "$fresh_copy" "cp -r $(q "$batch") $(q "$copy")"
+say "timing cp -r && sync ($runs runs)"
+bench_time "$runs" "$res/t_cpsync" "$fresh_copy" "cp -r $(q "$batch") $(q "$copy") && sync"
+bash -c "$fresh_data"
+peak_rss_kib "$res/rss" "$import_cmd"
+
+t_i=$(cat "$res/t_import") t_c=$(cat "$res/t_cp") t_cs=$(cat "$res/t_cpsync") rss=$(cat "$res/rss")
+m_i=$(mbps "$bytes" "$t_i") m_c=$(mbps "$bytes" "$t_c") m_cs=$(mbps "$bytes" "$t_cs")
+echo "$(machine_line)"
+echo "filesystem: $(df -hT "$workdir" | awk 'NR == 2 {print $1 " " $2 ", " $3 " total, " $5 " free"}')"
+echo "batch: $packages packages (folders and .tar), $nfiles files, $bytes bytes ($(awk -v b="$bytes" 'BEGIN{printf "%.2f", b/1073741824}') GiB), page cache warm; data folder after import: $store_bytes bytes"
+echo "median of $runs runs$(command -v hyperfine >/dev/null && echo " (hyperfine)" || echo " (/usr/bin/time)"), each into a fresh folder"
+echo "note: eductl fsyncs every blob and the catalogue; cp -r does not (its data may still be in the page cache), so cp -r && sync is the like-for-like baseline"
+printf '%-44s %8.2f s %9s MB/s\n' "eductl import --jobs $NPROC" "$t_i" "$m_i"
+printf '%-44s %8.2f s %9s MB/s\n' "cp -r" "$t_c" "$m_c"
+printf '%-44s %8.2f s %9s MB/s\n' "cp -r && sync" "$t_cs" "$m_cs"
+echo "eductl import peak RSS: $rss KiB"
+echo "ratio eductl/cp: $(ratio "$m_i" "$m_c") (goal >= 0.8)"
+echo "ratio eductl/(cp+sync): $(ratio "$m_i" "$m_cs")"
