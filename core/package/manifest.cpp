@@ -55,19 +55,23 @@ std::string normalise_isbn(std::string_view isbn) {
   return {};
 }
 
-bool isbn_check_digit_ok(std::string_view s) {
+char isbn_expected_check_digit(std::string_view s) {
   if (s.size() == 13) {
     int sum = 0;
     for (int i = 0; i < 12; ++i) sum += (s[i] - '0') * (i % 2 ? 3 : 1);
-    return (10 - sum % 10) % 10 == s[12] - '0';
+    return static_cast<char>('0' + (10 - sum % 10) % 10);
   }
   if (s.size() == 10) {
     int sum = 0;
     for (int i = 0; i < 9; ++i) sum += (s[i] - '0') * (10 - i);
-    int check = s[9] == 'X' ? 10 : s[9] - '0';
-    return (sum + check) % 11 == 0;
+    int check = (11 - sum % 11) % 11;
+    return check == 10 ? 'X' : static_cast<char>('0' + check);
   }
-  return false;
+  return '?';
+}
+
+bool isbn_check_digit_ok(std::string_view s) {
+  return (s.size() == 13 || s.size() == 10) && isbn_expected_check_digit(s) == s.back();
 }
 
 BookRecord manifest_to_record(const json& m) {

@@ -23,5 +23,7 @@ BookRecord manifest_to_record(const nlohmann::json& manifest);
 // ISBN-13 or ISBN-10 without hyphens/spaces, upper-case X. Empty if not ISBN-shaped.
 std::string normalise_isbn(std::string_view isbn);
 bool isbn_check_digit_ok(std::string_view normalised);
+// The check digit the first 12 (or 9) digits call for: '0'-'9' or 'X'.
+char isbn_expected_check_digit(std::string_view normalised);
 
 }  // namespace eductl

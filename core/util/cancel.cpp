@@ -6,7 +6,13 @@
 namespace eductl {
 namespace {
 std::atomic<bool> g_interrupted{false};
-extern "C" void on_signal(int) { g_interrupted.store(true); }
+// The first signal asks for a clean stop; a second one ends the process at once.
+extern "C" void on_signal(int sig) {
+  if (g_interrupted.exchange(true)) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
 }  // namespace
 
 void install_interrupt_handlers() {

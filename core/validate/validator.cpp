@@ -57,7 +57,8 @@ void check_book_meta(const json& tb, const BookMeta& b, Findings& out) {
     std::string n = normalise_isbn(it->get<std::string>());
     if (!n.empty() && !isbn_check_digit_ok(n))
       out.push_back(make_finding("MAN-ISBN-CHECKDIGIT", at("/textbook/isbn"),
-                                 "ISBN " + it->get<std::string>() + " fails its check digit"));
+                                 "ISBN " + it->get<std::string>() + " fails its check digit (digits before it call for " +
+                                     std::string(1, isbn_expected_check_digit(n)) + "); a digit was mistyped"));
   }
   const bool has_system = tb.contains("school_system");
   if (has_system && b.stage != "primary" && b.stage != "junior" && !b.stage.empty())
