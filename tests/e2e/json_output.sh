@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The --json outputs of validate and import follow their published schemas (schemas/).
+# Usage: json_output.sh EDUCTL MAKE_FIXTURES SOURCE_DIR JSON_SCHEMA_CHECK
+set -euo pipefail
+eductl=$1 make_fixtures=$2 src=$3 check=$4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$make_fixtures" fixtures "$tmp/fx" >/dev/null
+rc=0
+"$eductl" validate --json --recursive "$tmp/fx" >"$tmp/validate.json" || rc=$?
+[[ $rc == 3 ]] || { echo "FAIL validate exit $rc, want 3 (the batch holds corrupt archives)"; exit 1; }
+"$check" "$src/schemas/eductl.validate-1.schema.json" "$tmp/validate.json"
+rc=0
+"$eductl" --data "$tmp/data" import --json "$tmp/fx" >"$tmp/import.json" || rc=$?
+[[ $rc == 3 ]] || { echo "FAIL import exit $rc, want 3"; exit 1; }
+"$check" "$src/schemas/eductl.import-1.schema.json" "$tmp/import.json"
+[[ $(jq '.summary.imported' "$tmp/import.json") -gt 0 ]] || { echo "FAIL nothing imported"; exit 1; }
+echo "2 passed, 0 failed"
