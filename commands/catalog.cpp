@@ -203,9 +203,11 @@ void register_catalog(CLI::App& app, Context& ctx, int& exit_code) {
   auto book = std::make_shared<std::string>();
   CLI::App* show = cat->add_subcommand("show", "Show one book: metadata, units, lessons, resources, files, revisions");
   show->add_option("BOOK", *book, "CODE/package_id, or a package_id / platform id when unique")->required();
+  show->footer("Examples:\n  eductl catalog show PEP/pep-math-g7-upper\n  eductl catalog show --json 3e205dcb-0b51-85c2-8b66-4b623ccc3988 | jq .revisions");
   show->callback([book, &ctx, &exit_code] { exit_code = run_show(*book, ctx); });
 
   CLI::App* stats = cat->add_subcommand("stats", "Books per stage, subject, edition and publisher; bytes and dedup");
+  stats->footer("Example:\n  eductl --data /srv/eductl catalog stats --json | jq .dedup_saved_bytes");
   stats->callback([&ctx, &exit_code] { exit_code = run_stats(ctx); });
 
   CLI::App* migrate = cat->add_subcommand("migrate", "Bring the catalogue schema up to date (also done by every writer)");
@@ -234,7 +236,9 @@ void register_store(CLI::App& app, Context& ctx, int& exit_code) {
   CLI::App* verify = store->add_subcommand("verify", "Re-hash stored content; report missing or corrupt objects");
   verify->add_option("--sample", *sample, "Fraction of objects to re-hash, e.g. 0.1 (default: all)")
       ->check(CLI::Range(0.0, 1.0));
-  verify->footer("Exit status: 0 all good, 1 missing or corrupt objects found.");
+  verify->footer(
+      "Exit status: 0 all good, 1 missing or corrupt objects found.\n\n"
+      "Examples:\n  eductl store verify\n  eductl store verify --sample 0.05 --json   # a nightly spot check");
   verify->callback([sample, &ctx, &exit_code] {
     auto cat = Catalog::open(ctx.data_dir, true);
     if (!cat) {
@@ -273,6 +277,7 @@ void register_store(CLI::App& app, Context& ctx, int& exit_code) {
   auto dry = std::make_shared<bool>(false);
   CLI::App* gc = store->add_subcommand("gc", "Remove content no revision references, and leftovers of interrupted imports");
   gc->add_flag("-n,--dry-run", *dry, "Only report what would be removed");
+  gc->footer("Examples:\n  eductl store gc --dry-run -v\n  eductl import --keep-revisions 2 incoming/ && eductl store gc");
   gc->callback([dry, &ctx, &exit_code] {
     auto lock = WriterLock::acquire(ctx.data_dir, "store gc");
     if (!lock) {

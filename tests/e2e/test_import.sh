@@ -16,10 +16,12 @@ if [[ $# -lt 2 ]]; then
   echo "usage: $0 EDUCTL MAKE_FIXTURES [SOURCE_DIR]" >&2
   exit 2
 fi
-EDUCTL=$(realpath "$1")
+tmp=$(mktemp -d)
+# A private copy: the build tree's binary may be relinked while this test runs.
+cp "$1" "$tmp/eductl"
+EDUCTL="$tmp/eductl"
 MAKE_FIXTURES=$(realpath "$2")
 
-tmp=$(mktemp -d)
 cleanup() {
   local p
   for p in $(jobs -p); do kill -9 "$p" 2>/dev/null || true; done  # only our unreaped jobs
@@ -66,7 +68,9 @@ wait_rc() {  # wait_rc PID: sets $rc to its exit status, without the shell's "Ki
 ms_sleep() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-jq_true() { jq -e "$@" >/dev/null 2>&1; }  # jq_true FILTER... FILE: the filter holds
+jq_true() { [[ -s "${!#}" ]] && jq -e "$@" >/dev/null 2>&1; }  # jq_true FILTER... FILE: the filter holds
+exits_and() { local want=$1; shift; [[ "$rc" == "$want" ]] && jq_true "$@"; }  # exits_and RC FILTER... FILE
+empty_dir() { [[ -d "$1" && -z "$(ls -A "$1")" ]]; }
 err_text() { head -c 300 "$1.err" | tr '\n' ' '; }
 # state DIR: the whole catalogue dump, the store listing and the catalogue file's hash.
 state() {
@@ -90,7 +94,7 @@ same_state() {  # same_state WHAT BEFORE DIR
 # snapshot of everything under $tmp but the data folders and captured output
 outside() { find "$tmp" -path "$data" -prune -o -path "$out" -prune -o -printf '%p %s %T@\n' | LC_ALL=C sort; }
 objects() { find "$1/objects" -type f | wc -l; }
-q() { sqlite3 "$1/catalog.sqlite" "$2"; }
+q() { sqlite3 "$1/catalog.sqlite" "$2" || true; }
 
 # canon DIR: the catalogue's content by natural keys; no ids, timestamps, runs or paths.
 canon() {
@@ -122,6 +126,7 @@ SELECT 'orphan resources', count(*) FROM resources WHERE lesson_id NOT IN (SELEC
 SELECT 'current missing', count(*) FROM books b
   WHERE NOT EXISTS (SELECT 1 FROM revisions r WHERE r.book_id = b.id AND r.revision = b.current_revision);
 SQL
+  true
 }
 
 # new_variant DEST REVISION [TAG] [PACKAGE_ID]: valid-dir with another revision; with TAG the
@@ -166,7 +171,7 @@ big_package() {
 d1="$data/one"
 run_eductl "$out/seed.json" --data "$d1" --json import "$fx/valid-dir"
 check "seed: valid-dir imported into a fresh data folder (exit $rc)" \
-  jq_true '.summary.imported == 1' "$out/seed.json"
+  exits_and 0 '.summary.imported == 1' "$out/seed.json"
 base=$(state "$d1")
 outside_before=$(outside)
 etc_x_before=$([[ -e /etc/x ]] && echo yes || echo no)
@@ -242,11 +247,11 @@ if [[ -n "$shared" ]]; then
 else
   fail "no content shared between the valid fixtures"
 fi
-check "DIR/tmp empty after a clean import" test -z "$(ls -A "$d2/tmp")"
+check "DIR/tmp empty after a clean import" empty_dir "$d2/tmp"
 before=$(state "$d2")
 run_eductl "$out/valid2.json" --data "$d2" --json import "${valid[@]}"
 check "second run: exit 0 (got $rc)" test "$rc" = 0
-check "second run: all unchanged, nothing stored" jq_true --argjson n "${#valid[@]}" \
+check "second run: all unchanged, nothing stored" exits_and 0 --argjson n "${#valid[@]}" \
   '.summary.unchanged == $n and .summary.imported == 0 and .summary.stored_blobs == 0 and .run == null
    and ([.items[].outcome] | all(. == "unchanged"))' "$out/valid2.json"
 same_state "second run" "$before" "$d2"
@@ -272,21 +277,21 @@ run_eductl "$out/r1.json" --data "$d3" --json import "$fx/valid-dir"
 check "revision 1: exit 0 (got $rc)" test "$rc" = 0
 run_eductl "$out/r2.json" --data "$d3" --json import "$pkgs/r2"
 check "revision 2: exit 0, imported (got $rc: $(err_text "$out/r2.json"))" \
-  jq_true '.items[0].outcome == "imported" and .items[0].revision == 2' "$out/r2.json"
+  exits_and 0 '.items[0].outcome == "imported" and .items[0].revision == 2' "$out/r2.json"
 check "revision 2: only the changed file is new (1 stored, 9 dedup)" \
   jq_true '.summary.stored_blobs == 1 and .summary.dedup_blobs == 9' "$out/r2.json"
 run_eductl "$out/show2.json" --data "$d3" --json catalog show "$book"
-check "catalog show: 2 revisions, current 2" \
-  jq_true '.revision == 2 and ([.revisions[].revision] | sort) == [1, 2]' "$out/show2.json"
+check "catalog show: 2 revisions, current 2 (exit $rc)" \
+  exits_and 0 '.revision == 2 and ([.revisions[].revision] | sort) == [1, 2]' "$out/show2.json"
 check "catalog show: current files carry revision 2's task sheet" \
   jq_true --arg p "$sheet" --arg s "$sheet2" 'any(.files[]; .path == $p and .sha256 == $s)' "$out/show2.json"
 before=$(state "$d3")
 run_eductl "$out/r2-again.json" --data "$d3" --json import "$pkgs/r2"
 check "same revision, same bytes: exit 0, unchanged (got $rc)" \
-  jq_true '.items[0].outcome == "unchanged"' "$out/r2-again.json"
+  exits_and 0 '.items[0].outcome == "unchanged"' "$out/r2-again.json"
 run_eductl "$out/r1-again.json" --data "$d3" --json import "$fx/valid-dir"
 check "older revision already held, same bytes: exit 0, unchanged (got $rc)" \
-  jq_true '.items[0].outcome == "unchanged"' "$out/r1-again.json"
+  exits_and 0 '.items[0].outcome == "unchanged"' "$out/r1-again.json"
 same_state "unchanged re-deliveries" "$before" "$d3"
 for v in r2-other r2-compact; do
   run_eductl "$out/$v.json" --data "$d3" --json import "$pkgs/$v"
@@ -296,8 +301,8 @@ for v in r2-other r2-compact; do
   same_state "$v" "$before" "$d3"
 done
 # a lower revision of a book whose newer revision is in the catalogue
-new_variant "$pkgs/other-r5" 5 "" pep-lower-test
-new_variant "$pkgs/other-r4" 4 "" pep-lower-test
+new_variant "$pkgs/other-r5" 5 "lower test" pep-lower-test
+new_variant "$pkgs/other-r4" 4 "lower test" pep-lower-test
 run_eductl "$out/other-r5.json" --data "$d3" --json import "$pkgs/other-r5"
 check "pep-lower-test revision 5: exit 0 (got $rc)" test "$rc" = 0
 before=$(state "$d3")
@@ -309,19 +314,19 @@ same_state "lower revision" "$before" "$d3"
 # --keep-revisions 1 on revision 3, then gc
 run_eductl "$out/r3.json" --data "$d3" --json import --keep-revisions 1 "$pkgs/r3"
 check "revision 3 --keep-revisions 1: exit 0, imported (got $rc)" \
-  jq_true '.items[0].outcome == "imported"' "$out/r3.json"
+  exits_and 0 '.items[0].outcome == "imported"' "$out/r3.json"
 run_eductl "$out/show3.json" --data "$d3" --json catalog show "$book"
-check "catalog show: one revision left, current 3" \
-  jq_true '.revision == 3 and [.revisions[].revision] == [3]' "$out/show3.json"
+check "catalog show: one revision left, current 3 (exit $rc)" \
+  exits_and 0 '.revision == 3 and [.revisions[].revision] == [3]' "$out/show3.json"
 check "pruned revisions leave no rows behind" test "$(canon "$d3" | grep -c '^orphan.*|0$\|^current missing|0$')" = 6
 check "--keep-revisions leaves content to gc: revision 1 and 2 sheets still stored" \
   test -f "$(obj "$sheet1")" -a -f "$(obj "$sheet2")"
 run_eductl "$out/r2-after-prune.json" --data "$d3" --json import "$pkgs/r2"
 check "revision 2 after pruning to 3: exit 1, IMP-REVISION-LOWER (got $rc)" \
-  jq_true 'any(.items[].findings[]; .code == "IMP-REVISION-LOWER")' "$out/r2-after-prune.json"
+  exits_and 1 'any(.items[].findings[]; .code == "IMP-REVISION-LOWER")' "$out/r2-after-prune.json"
 run_eductl "$out/gc-dry.json" --data "$d3" --json store gc --dry-run
 check "store gc --dry-run: exit 0 (got $rc), lists both old sheets" \
-  jq_true --arg a "$sheet1" --arg b "$sheet2" '(.removed | index($a)) != null and (.removed | index($b)) != null' "$out/gc-dry.json"
+  exits_and 0 --arg a "$sheet1" --arg b "$sheet2" '(.removed | index($a)) != null and (.removed | index($b)) != null' "$out/gc-dry.json"
 check "store gc --dry-run removed nothing" test -f "$(obj "$sheet1")" -a -f "$(obj "$sheet2")"
 run_eductl "$out/gc3.json" --data "$d3" --json store gc
 check "store gc: exit 0 (got $rc)" test "$rc" = 0
@@ -387,8 +392,10 @@ t0=$(now_ms)
 run_eductl "$out/clean.json" --data "$ref" --json import "$batch"
 t_clean=$(($(now_ms) - t0))
 check "clean import of the batch: exit 1, $n_good imported, 3 refused (got $rc, ${t_clean} ms)" \
+  test "$rc" = 1
+check "clean import of the batch: $n_good imported, 3 refused" \
   jq_true --argjson n "$n_good" '.summary.imported == $n and .summary.refused == 3 and .summary.failed == 0' "$out/clean.json"
-check "clean import: DIR/tmp empty" test -z "$(ls -A "$ref/tmp")"
+check "clean import: DIR/tmp empty" empty_dir "$ref/tmp"
 canon "$ref" >"$out/canon-clean.txt"
 ref_objects=$(find "$ref/objects" -type f -printf '%P %s\n' | LC_ALL=C sort)
 
@@ -409,7 +416,7 @@ finish_and_compare() {  # finish_and_compare WHAT DIR: re-run to the end, compar
   fi
   run_eductl "$out/$what-gc.json" --data "$d" --json store gc
   check "$what: store gc exit 0 (got $rc)" test "$rc" = 0
-  check "$what: DIR/tmp empty after gc" test -z "$(ls -A "$d/tmp")"
+  check "$what: DIR/tmp empty after gc" empty_dir "$d/tmp"
   run_eductl "$out/$what-verify.json" --data "$d" --json store verify
   check "$what: store verify exit 0 (got $rc)" test "$rc" = 0
   if [[ "$(find "$d/objects" -type f -printf '%P %s\n' | LC_ALL=C sort)" == "$ref_objects" ]]; then
@@ -485,16 +492,16 @@ check "listing: the refused record has an LST-* error naming its id" jq_true --a
   "$out/listing.json"
 check "listing: the unknown subject is LST-SUBJECT" jq_true 'any(.items[].findings[]; .code == "LST-SUBJECT")' "$out/listing.json"
 run_eductl "$out/listing-list.json" --data "$d7" --json catalog list
-check "catalog list: the 2 books (exit $rc)" jq_true --arg a "$id1" --arg b "$id2" \
+check "catalog list: the 2 books (exit $rc)" exits_and 0 --arg a "$id1" --arg b "$id2" \
   '.count == 2 and ([.books[].package_id] | sort) == ([$a, $b] | sort)' "$out/listing-list.json"
 run_eductl "$out/listing-show.json" --data "$d7" --json catalog show "$id1"
-check "catalog show by platform id: junior math grade 7 upper, source platform-listing (exit $rc)" jq_true \
+check "catalog show by platform id: junior math grade 7 upper, source platform-listing (exit $rc)" exits_and 0 \
   '.stage == "junior" and .subject == "math" and .grade == [7, 7] and .volume == "upper" and .edition == "人教版"
    and .source == "platform-listing" and .publisher_name == "人民教育出版社"' "$out/listing-show.json"
 before=$(state "$d7")
 run_eductl "$out/listing2.json" --data "$d7" --json import "$listing"
-check "listing re-run: 2 unchanged, 1 refused, nothing written" \
-  jq_true '.summary.unchanged == 2 and .summary.refused == 1 and .run == null' "$out/listing2.json"
+check "listing re-run: exit 1 (got $rc), 2 unchanged, 1 refused, no run" \
+  exits_and 1 '.summary.unchanged == 2 and .summary.refused == 1 and .run == null' "$out/listing2.json"
 same_state "listing re-run" "$before" "$d7"
 
 # ===== 8. a PDF folder with books.csv =====
@@ -516,7 +523,7 @@ for pair in "hnep-math-7a:数学七上.pdf:2" "hnep-chinese-7a:初中/语文七�
   IFS=: read -r pid_ path rev <<<"$pair"
   sum=$(sha256sum <"$pdfdir/$path" | cut -d' ' -f1)
   run_eductl "$out/pdf-$pid_.json" --data "$d8" --json catalog show "HNEP/$pid_"
-  check "catalog show HNEP/$pid_: revision $rev, file $path with sha256 ${sum:0:12}… (exit $rc)" jq_true \
+  check "catalog show HNEP/$pid_: revision $rev, file $path with sha256 ${sum:0:12}… (exit $rc)" exits_and 0 \
     --arg p "$path" --arg s "$sum" --argjson r "$rev" --argjson z "$(stat -c %s "$pdfdir/$path")" \
     '.revision == $r and .source == "pdf-folder" and (.files | length) == 1
      and .files[0].path == $p and .files[0].sha256 == $s and .files[0].size == $z
