@@ -76,7 +76,7 @@ done
 cover="$workdir/cover.png"
 unzip -p "$fx/valid.zip" cover.png >"$cover"
 
-kinds=(mimetype-content mimetype-not-first no-container opf-missing item-missing spine-unknown corrupt-truncated mimetype-missing corrupt-crc)
+kinds=(mimetype-not-first no-container opf-missing item-missing spine-unknown corrupt-truncated mimetype-missing mimetype-content corrupt-crc)
 noise=(0 0 16 0 128 0 512 0 48)
 generated=$((count - 7 - scope))
 ndef=0

@@ -455,7 +455,12 @@ d="$data/sigint"
 start_eductl "$out/sigint.json" --data "$d" --json import "$batch"
 for _ in $(seq 200); do grep -q "pid $pid, import" "$d/lock" 2>/dev/null && break; sleep 0.01; done
 check "DIR/lock names the running import (pid $pid, import)" grep -q "pid $pid, import" "$d/lock"
-ms_sleep $((t_clean * 2 / 5 > 50 ? t_clean * 2 / 5 : 50))
+# interrupt once the first package's content is in the store: mid-run, whatever the load
+for _ in $(seq 1000); do
+  [[ -n "$(find "$d/objects" -type f -print -quit 2>/dev/null)" ]] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.01
+done
 kill -INT "$pid" 2>/dev/null || true
 wait_rc "$pid"
 check "SIGINT mid-import: exit 130 (got $rc: $(err_text "$out/sigint.json"))" test "$rc" = 130
@@ -463,6 +468,8 @@ check "SIGINT: report says interrupted" jq_true '.summary.interrupted == true' "
 ic=$(sqlite3 "$d/catalog.sqlite" 'PRAGMA integrity_check' 2>&1 || true)
 check "SIGINT: integrity_check says '$ic'" test "$ic" = ok
 check "SIGINT: no import run left 'running'" test "$(q "$d" "SELECT count(*) FROM import_runs WHERE status = 'running'")" = 0
+check "SIGINT: the run is recorded as interrupted" \
+  test "$(q "$d" "SELECT status FROM import_runs ORDER BY id DESC LIMIT 1")" = interrupted
 check "SIGINT: lock released" flock -n "$d/lock" true
 finish_and_compare sigint "$d"
 rm -rf "$d" "$data/crash-"*
