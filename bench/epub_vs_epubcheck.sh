@@ -33,7 +33,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 need_eductl
-need jq sha256sum zip unzip base64
+need jq sha256sum zip unzip zipinfo base64
 [[ -x "$MAKE_FIXTURES" ]] || die "no fixture generator at $MAKE_FIXTURES (build the project), or set MAKE_FIXTURES"
 ((count >= 7 + scope + 2)) || die "--count must be at least $((7 + scope + 2))"
 
@@ -109,8 +109,10 @@ for ((j = 0; j < generated; j++)); do
   size=$(stat -c %s "$epubs/$name.epub")
   case "$kind" in
     corrupt-truncated) truncate -s $((size * 6 / 10)) "$epubs/$name.epub" ;;
-    corrupt-crc) # overwrite 64 bytes in the middle of the archive: inside a deflated chapter
-      printf '\xff%.0s' {1..64} | dd of="$epubs/$name.epub" bs=1 seek=$((size / 2)) conv=notrunc status=none ;;
+    corrupt-crc) # overwrite 16 bytes in the middle of ch1.xhtml's deflated data (local header: 30 bytes + the 15-byte name; zip -X writes no extra field)
+      hdr=$(zipinfo -v "$epubs/$name.epub" OEBPS/ch1.xhtml | awk -F: '/offset of local header/ {gsub(/[^0-9]/, "", $2); print $2}')
+      csize=$(zipinfo -v "$epubs/$name.epub" OEBPS/ch1.xhtml | awk -F: '/compressed size/ && !/un/ {gsub(/[^0-9]/, "", $2); print $2}')
+      printf '\xff%.0s' {1..16} | dd of="$epubs/$name.epub" bs=1 seek=$((hdr + 30 + 15 + csize / 2)) conv=notrunc status=none ;;
   esac
   add_case "$name" invalid "$kind, on a $chapters-chapter book"
 done
@@ -211,6 +213,7 @@ n_invalid=$(awk -F'\t' '$2 == "invalid"' "$res/cases.tsv" | wc -l)
 echo "$(machine_line)"
 echo "EPUBCheck $epubcheck_version ($jar), $(java -version 2>&1 | head -n1)"
 echo "set: $n EPUBs, $epub_bytes bytes: $n_valid valid, $n_invalid broken, $scope with faults outside eductl's contract"
+echo "valid EPUB sizes: $(awk -F'\t' '$2 == "valid" {print $1}' "$res/cases.tsv" | while read -r v; do stat -c %s "$epubs/$v.epub"; done | sort -n | sed -n '1p;$p' | paste -sd' ' | awk '{print $1 " to " $2 " bytes"}')"
 if [[ -n "$disagreements" ]]; then
   echo "disagreements:"
   printf '%s' "$disagreements"

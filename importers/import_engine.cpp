@@ -56,7 +56,8 @@ std::string findings_detail(const Findings& findings) {
 
 class Writer {
  public:
-  Writer(Catalog& catalog, BlobStore& store, const ImportOptions& opt, ImportSummary& summary)
+  // catalog and store are null on a dry run without a data folder.
+  Writer(Catalog* catalog, BlobStore* store, const ImportOptions& opt, ImportSummary& summary)
       : m_catalog(catalog), m_store(store), m_opt(opt), m_summary(summary) {}
 
   // Decides and applies one item. Errors are fatal for the run (database, disk).
@@ -80,7 +81,7 @@ class Writer {
       return log(r);
     }
     const BookRecord& book = *item.book;
-    if (auto revs = m_catalog.revisions_of(r.key)) {
+    if (auto revs = m_catalog ? m_catalog->revisions_of(r.key) : std::nullopt) {
       const RevisionInfo& newest = revs->back();
       for (const auto& rev : *revs) {
         if (rev.revision != book.revision) continue;
@@ -109,12 +110,12 @@ class Writer {
     }
     // Blobs first (each fsynced and renamed into place), then the rows in one transaction.
     for (auto& blob : item.blobs)
-      if (auto st = m_store.commit(blob, r.stored); !st) return st;
+      if (auto st = m_store->commit(blob, r.stored); !st) return st;
     if (auto st = ensure_run(); !st) return st;
-    auto rev_id = m_catalog.add_revision(book, item.digest, item.bytes, item.source_path, m_summary.run_id);
+    auto rev_id = m_catalog->add_revision(book, item.digest, item.bytes, item.source_path, m_summary.run_id);
     if (!rev_id) return rev_id.error();
     if (m_opt.keep_revisions > 0) {
-      if (auto pruned = m_catalog.prune_revisions(r.key, m_opt.keep_revisions); !pruned) return pruned.error();
+      if (auto pruned = m_catalog->prune_revisions(r.key, m_opt.keep_revisions); !pruned) return pruned.error();
     }
     r.outcome = ImportOutcome::imported;
     m_summary.store.stored_blobs += r.stored.stored_blobs;
@@ -126,7 +127,7 @@ class Writer {
 
   Status finish(const std::string& status) {
     if (m_summary.run_id == 0) return ok_status();
-    return m_catalog.finish_run(m_summary.run_id, m_summary.counts, status);
+    return m_catalog->finish_run(m_summary.run_id, m_summary.counts, status);
   }
 
  private:
@@ -134,7 +135,7 @@ class Writer {
   // catalogue untouched (its report on stdout is the record).
   Status ensure_run() {
     if (m_summary.run_id != 0) return ok_status();
-    auto run = m_catalog.begin_run(m_opt.command_line);
+    auto run = m_catalog->begin_run(m_opt.command_line);
     if (!run) return run.error();
     m_summary.run_id = *run;
     for (const auto& p : m_pending)
@@ -161,13 +162,13 @@ class Writer {
   }
 
   Status write_item(const ImportItemResult& r) {
-    return m_catalog.record_item(m_summary.run_id, m_position++, r.source, r.key, r.revision,
+    return m_catalog->record_item(m_summary.run_id, m_position++, r.source, r.key, r.revision,
                                  std::string(to_string(r.outcome)),
                                  r.findings.empty() ? r.message : findings_detail(r.findings));
   }
 
-  Catalog& m_catalog;
-  BlobStore& m_store;
+  Catalog* m_catalog;
+  BlobStore* m_store;
   const ImportOptions& m_opt;
   ImportSummary& m_summary;
   std::vector<ImportItemResult> m_pending;
@@ -184,10 +185,25 @@ Result<ImportSummary> run_import(const fs::path& data_dir, const std::vector<fs:
     if (!l) return l.error();
     lock.emplace(std::move(l).value());
   }
-  auto store = BlobStore::open(data_dir);
-  if (!store) return store.error();
-  auto catalog = Catalog::open(data_dir);
-  if (!catalog) return catalog.error();
+  // A dry run writes nothing, not even a new data folder: it reads an existing
+  // catalogue, and without one every book is new.
+  std::optional<BlobStore> store;
+  std::optional<Catalog> catalog;
+  if (!opt.dry_run) {
+    auto s = BlobStore::open(data_dir);
+    if (!s) return s.error();
+    store.emplace(std::move(s).value());
+    auto c = Catalog::open(data_dir);
+    if (!c) return c.error();
+    catalog.emplace(std::move(c).value());
+  } else if (std::filesystem::exists(data_dir / "catalog.sqlite")) {
+    auto c = Catalog::open(data_dir, true);
+    if (!c) return c.error();
+    if (c->schema_version() < Catalog::latest_schema_version())
+      return make_error(ErrorKind::usage, "the catalogue's schema is older than this eductl; run 'eductl catalog migrate' first",
+                        data_dir.string());
+    catalog.emplace(std::move(c).value());
+  }
 
   std::vector<PackageInput> found = discover_inputs(inputs, opt);
   std::uint64_t total = 0;
@@ -195,12 +211,12 @@ Result<ImportSummary> run_import(const fs::path& data_dir, const std::vector<fs:
   if (cb.on_start) cb.on_start(found.size(), total);
 
   ImporterContext ictx;
-  ictx.store = opt.dry_run ? nullptr : &*store;
+  ictx.store = store ? &*store : nullptr;
   ictx.limits = opt.limits;
   ictx.progress = cb.on_bytes;
 
   ImportSummary summary;
-  Writer writer(*catalog, *store, opt, summary);
+  Writer writer(catalog ? &*catalog : nullptr, store ? &*store : nullptr, opt, summary);
   std::optional<Error> fatal;
   parallel_ordered<ReadOutcome>(
       found.size(), opt.jobs,

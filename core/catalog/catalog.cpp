@@ -424,6 +424,7 @@ Result<BookDetail> Catalog::show_book(const std::string& book) const {
     d.current.contents.push_back(std::move(u));
   }
   d.summary.files = d.current.files.size();
+  for (const auto& u : d.current.contents) d.summary.lessons += u.lessons.size();
   if (auto revs = revisions_of({d.summary.record.meta.publisher_code, d.summary.record.package_id})) d.revisions = *revs;
   return d;
 }

@@ -22,6 +22,11 @@ Result<json> parse_manifest_text(std::string_view text) {
     auto colon = what.rfind(": ");
     return make_error(ErrorKind::bad_input, "line " + std::to_string(line) + ", column " + std::to_string(col) + ": " +
                                                 (colon == std::string::npos ? what : what.substr(colon + 2)));
+  } catch (const json::exception& e) {
+    // Not a syntax error but still unusable, e.g. a number too large for a double.
+    std::string what = e.what();
+    auto colon = what.rfind("] ");
+    return make_error(ErrorKind::bad_input, colon == std::string::npos ? what : what.substr(colon + 2));
   }
 }
 

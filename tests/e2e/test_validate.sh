@@ -42,7 +42,9 @@ run_eductl() {
   (cd "$work" && timeout 120 "$EDUCTL" "$@") >"$outfile" 2>"$outfile.err" || rc=$?
 }
 
-jq_true() { jq -e "$@" >/dev/null 2>&1; }  # jq_true FILTER... FILE: the filter holds
+# jq_true FILTER... FILE: the file is non-empty JSON and the filter holds (jq -e on an
+# empty file would exit 0).
+jq_true() { [[ -s "${*: -1}" ]] && jq -e "$@" >/dev/null 2>&1; }
 snapshot() { find "$1" -printf '%p %s %T@\n' | LC_ALL=C sort; }
 
 "$MAKE_FIXTURES" fixtures "$fx" >/dev/null

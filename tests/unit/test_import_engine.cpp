@@ -87,7 +87,7 @@ TEST_CASE("import: dry run writes nothing; a held lock refuses a second writer",
   test::write_valid_package(t / "a");
   auto dry = import(t / "data", {t / "a"}, true);
   CHECK(dry.would_import == 1);
-  CHECK(std::filesystem::is_empty(t / "data/objects"));
+  CHECK_FALSE(std::filesystem::exists(t / "data"));
   auto lock = WriterLock::acquire(t / "data", "test");
   REQUIRE(lock);
   ImportOptions opt;

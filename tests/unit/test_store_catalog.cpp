@@ -133,6 +133,7 @@ TEST_CASE("catalogue: migrations are idempotent; revisions, listing, detail, sta
   CHECK(d->current.files.at(0).sha256 == std::string(64, 'b'));
   CHECK(d->current.contents.at(0).lessons.at(0).resources.size() == 2);
   CHECK(d->revisions.size() == 2);
+  CHECK(d->summary.lessons == 1);
   CHECK_FALSE(c->show_book("nope"));
 
   auto s = c->stats();

@@ -153,6 +153,10 @@ TEST_CASE("manifest rules the schema cannot say", "[validate]") {
     REQUIRE(codes(r) == std::vector<std::string>{"MAN-PUBLISHER-CODE"});
     CHECK(r.findings[0].entry == "manifest.json#/publisher/code");
   }
+  SECTION("a number too large for a double is a syntax finding, not a crash") {
+    test::write_file(pkg / "manifest.json", "5E15155");
+    CHECK(codes(check(pkg)) == std::vector<std::string>{"MAN-JSON-SYNTAX"});
+  }
   SECTION("syntax errors give line and column") {
     test::write_file(pkg / "manifest.json", "{\n  \"format\": \"textbook-package/1\",\n  oops\n}");
     auto r = check(pkg);
