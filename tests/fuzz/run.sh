@@ -10,6 +10,7 @@ for target in fuzz_manifest fuzz_archive; do
   cp -r "$here/corpus/${target#fuzz_}/." "$work/" 2>/dev/null || true
   echo "fuzz: $target for ${seconds}s"
   if ! ASAN_OPTIONS=detect_leaks=1 "$build/tests/fuzz/$target" -max_total_time="$seconds" -rss_limit_mb=2048 \
+      -artifact_prefix="$build/" \
       -max_len=262144 -print_final_stats=0 "$work" >"$work.log" 2>&1; then
     tail -40 "$work.log" >&2
     echo "fuzz: $target FAILED" >&2
