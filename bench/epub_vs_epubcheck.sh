@@ -55,7 +55,7 @@ else
 fi
 cleanup() {
   if [[ $keep == 1 ]]; then say "kept $workdir"; return; fi
-  rm -rf "${workdir:?}/fixtures" "${workdir:?}/epubs" "${workdir:?}/src" "${workdir:?}/batch" "${workdir:?}/results"
+  rm -rf "${workdir:?}/fixtures" "${workdir:?}/epubs" "${workdir:?}/src" "${workdir:?}/batch" "${workdir:?}/results" "${workdir:?}/cover.png"
   rmdir "$workdir" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -192,7 +192,7 @@ while IFS=$'\t' read -r name expected what; do
     agree=$((agree + 1))
     [[ $expected != scope ]] && agree_contract=$((agree_contract + 1))
   else
-    first=$(grep -m1 -E '^(FATAL|ERROR)' "$res/epubcheck/$name.log" || grep -m1 -E 'WARNING' "$res/epubcheck/$name.log" || echo "(no error line)")
+    first=$( (grep -m1 -E '^(FATAL|ERROR)' "$res/epubcheck/$name.log" || grep -m1 -E 'WARNING' "$res/epubcheck/$name.log" || echo "(no error line)") | cut -c1-300)
     reason="eductl's contract does not cover it"
     [[ $expected != scope ]] && reason="eductl misses a defect its EPUB checks should catch ($what)"
     [[ $expected == valid ]] && reason="the EPUB was built to be valid"

@@ -46,6 +46,14 @@ int fail(const Context& ctx, const Error& e) {
   return static_cast<int>(e.kind);
 }
 
+// True (after reporting the error and setting the exit code) when `r` failed.
+template <class T>
+bool failed(const Result<T>& r, const Context& ctx, int& exit_code) {
+  if (r) return false;
+  exit_code = fail(ctx, r.error());
+  return true;
+}
+
 int run_list(const BookFilter& f, const Context& ctx) {
   auto cat = open_for_reading(ctx);
   if (!cat) return fail(ctx, cat.error());
@@ -213,15 +221,9 @@ void register_catalog(CLI::App& app, Context& ctx, int& exit_code) {
   CLI::App* migrate = cat->add_subcommand("migrate", "Bring the catalogue schema up to date (also done by every writer)");
   migrate->callback([&ctx, &exit_code] {
     auto lock = WriterLock::acquire(ctx.data_dir, "catalog migrate");
-    if (!lock) {
-      exit_code = fail(ctx, lock.error());
-      return;
-    }
+    if (failed(lock, ctx, exit_code)) return;
     auto c = Catalog::open(ctx.data_dir);
-    if (!c) {
-      exit_code = fail(ctx, c.error());
-      return;
-    }
+    if (failed(c, ctx, exit_code)) return;
     if (ctx.json) print_json(ctx, {{"schema", "eductl.catalog.migrate/1"}, {"version", c->schema_version()}});
     else *ctx.out << "catalogue schema at version " << c->schema_version() << '\n';
     exit_code = 0;
@@ -241,15 +243,9 @@ void register_store(CLI::App& app, Context& ctx, int& exit_code) {
       "Examples:\n  eductl store verify\n  eductl store verify --sample 0.05 --json   # a nightly spot check");
   verify->callback([sample, &ctx, &exit_code] {
     auto cat = Catalog::open(ctx.data_dir, true);
-    if (!cat) {
-      exit_code = fail(ctx, cat.error());
-      return;
-    }
+    if (failed(cat, ctx, exit_code)) return;
     auto st = BlobStore::open(ctx.data_dir);
-    if (!st) {
-      exit_code = fail(ctx, st.error());
-      return;
-    }
+    if (failed(st, ctx, exit_code)) return;
     auto objects = cat->referenced_blob_sizes();
     if (*sample < 1.0) {
       // A deterministic spread: every k-th object, so repeated samples cover different ones only if asked.
@@ -280,25 +276,13 @@ void register_store(CLI::App& app, Context& ctx, int& exit_code) {
   gc->footer("Examples:\n  eductl store gc --dry-run -v\n  eductl import --keep-revisions 2 incoming/ && eductl store gc");
   gc->callback([dry, &ctx, &exit_code] {
     auto lock = WriterLock::acquire(ctx.data_dir, "store gc");
-    if (!lock) {
-      exit_code = fail(ctx, lock.error());
-      return;
-    }
+    if (failed(lock, ctx, exit_code)) return;
     auto cat = Catalog::open(ctx.data_dir);
-    if (!cat) {
-      exit_code = fail(ctx, cat.error());
-      return;
-    }
+    if (failed(cat, ctx, exit_code)) return;
     auto st = BlobStore::open(ctx.data_dir);
-    if (!st) {
-      exit_code = fail(ctx, st.error());
-      return;
-    }
+    if (failed(st, ctx, exit_code)) return;
     auto r = st->gc(cat->referenced_blobs(), *dry);
-    if (!r) {
-      exit_code = fail(ctx, r.error());
-      return;
-    }
+    if (failed(r, ctx, exit_code)) return;
     if (ctx.json) {
       print_json(ctx, {{"schema", "eductl.store.gc/1"}, {"dry_run", *dry}, {"objects", r->objects}, {"bytes", r->bytes},
                        {"temp_files", r->temps}, {"temp_bytes", r->temp_bytes}, {"removed", r->removed}});

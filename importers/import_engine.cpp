@@ -244,11 +244,7 @@ Result<ImportSummary> run_import(const fs::path& data_dir, const std::vector<fs:
             fatal = o.error;
             return;
           }
-          ImportItem item;
-          item.source_path = o.input.path.string();
-          item.unreadable = true;
-          item.error = o.error->message;
-          o.items.push_back(std::move(item));
+          o.items.push_back(unreadable_item(o.input.path.string(), o.error->message));
         }
         for (auto& item : o.items) {
           if (interrupted()) {

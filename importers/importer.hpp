@@ -4,6 +4,7 @@
 // store (written while the input was read once, not committed).
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,16 @@ class Importer {
   // Errors are interrupted or internal (store) failures; bad input is items' findings.
   virtual Result<std::vector<ImportItem>> read(const std::filesystem::path& input, const ImporterContext& ctx) const = 0;
 };
+
+// Helpers the importers share.
+ImportItem unreadable_item(std::string source, std::string why);
+// One item per distinct Finding::entry (a listing record, a CSV row), carrying that
+// entry's findings: refused when any is an error, skipped otherwise.
+void add_finding_items(std::vector<ImportItem>& items, const Findings& findings,
+                       const std::function<std::string(const std::string& entry)>& source_of);
+// SHA-256 of everything a metadata source says of a book (meta, files, contents):
+// the "same bytes" test of re-delivery for sources without a manifest.
+std::string book_digest(const BookRecord& book);
 
 const std::vector<std::unique_ptr<Importer>>& importer_registry();
 // The importer named `format` ("auto": the first whose accepts() is true; textbook

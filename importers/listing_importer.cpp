@@ -5,7 +5,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "core/util/sha256.hpp"
 #include "core/util/text.hpp"
 #include "importers/importer.hpp"
 #include "importers/platform_listing.hpp"
@@ -35,14 +34,11 @@ class PlatformListingImporter final : public Importer {
     std::vector<ImportItem> items;
     auto listing = read_platform_listing(input);
     if (!listing) {
-      ImportItem item;
-      item.source_path = input.string();
-      item.unreadable = true;
-      item.error = listing.error().message;
-      items.push_back(std::move(item));
+      items.push_back(unreadable_item(input.string(), listing.error().message));
       return items;
     }
-    // Findings by record id, so each refused record is one item with all its findings.
+    // A mapped book carries its record's warnings; the other records become items of
+    // their own, refused (errors) or skipped (warnings only).
     std::map<std::string, Findings> by_record;
     for (auto& f : listing->findings) by_record[f.entry].push_back(f);
     for (auto& book : listing->books) {
@@ -52,25 +48,14 @@ class PlatformListingImporter final : public Importer {
         item.findings = std::move(it->second);
         by_record.erase(it);
       }
-      // Same record content = same delivery; the digest covers every mapped field.
-      nlohmann::json j = {{"title", book.meta.title},       {"publisher", book.meta.publisher_name},
-                          {"stage", book.meta.stage},       {"system", book.meta.school_system},
-                          {"special", book.meta.special_school}, {"subject", book.meta.subject},
-                          {"kind", book.meta.kind},         {"edition", book.meta.edition},
-                          {"volume", book.meta.volume},     {"volume_title", book.meta.volume_title}};
-      if (book.meta.grade) j["grade"] = {book.meta.grade->from, book.meta.grade->to};
-      for (const auto& f : book.files) j["files"].push_back({f.path, f.size, f.media_type});
-      item.digest = sha256_hex(j.dump());
+      item.digest = book_digest(book);
       for (const auto& f : book.files) item.bytes += f.size;
       item.book = std::move(book);
       items.push_back(std::move(item));
     }
-    for (auto& [record, findings] : by_record) {
-      ImportItem item;
-      item.source_path = input.string() + "#" + record;
-      item.findings = std::move(findings);
-      items.push_back(std::move(item));
-    }
+    Findings rest;
+    for (auto& [record, findings] : by_record) rest.insert(rest.end(), findings.begin(), findings.end());
+    add_finding_items(items, rest, [&](const std::string& record) { return input.string() + "#" + record; });
     return items;
   }
 };

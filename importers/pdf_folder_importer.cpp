@@ -79,40 +79,25 @@ class PdfFolderImporter final : public Importer {
     std::vector<ImportItem> items;
     auto folder = read_pdf_folder(input);
     if (!folder) {
-      ImportItem item;
-      item.source_path = input.string();
-      item.unreadable = true;
-      item.error = folder.error().message;
-      items.push_back(std::move(item));
+      items.push_back(unreadable_item(input.string(), folder.error().message));
       return items;
     }
     for (auto& book : folder->books) {
       ImportItem item;
       item.source_path = (input / (book.files.empty() ? std::string() : book.files.front().path)).string();
-      Sha256 digest;
       for (auto& f : book.files) {
         if (auto st = hash_and_stage(input / f.path, ctx, f, item.blobs); !st) {
           if (st.error().kind != ErrorKind::bad_input) return st.error();
           item.unreadable = true;
           item.error = st.error().describe();
         }
-        digest.update(f.path + "\n" + f.sha256 + "\n");
         item.bytes += f.size;
       }
-      digest.update(book.meta.title + "\n" + book.meta.isbn + "\n" + book.meta.edition + "\n" + book.meta.volume + "\n" +
-                    book.meta.subject + "\n" + book.meta.stage + "\n");
-      item.digest = digest.finish_hex();
+      item.digest = book_digest(book);
       item.book = std::move(book);
       items.push_back(std::move(item));
     }
-    std::map<std::string, Findings> by_entry;
-    for (auto& f : folder->findings) by_entry[f.entry].push_back(f);
-    for (auto& [entry, findings] : by_entry) {
-      ImportItem item;
-      item.source_path = (input / entry).string();
-      item.findings = std::move(findings);
-      items.push_back(std::move(item));
-    }
+    add_finding_items(items, folder->findings, [&](const std::string& entry) { return (input / entry).string(); });
     return items;
   }
 };

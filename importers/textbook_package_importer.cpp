@@ -55,13 +55,7 @@ class TextbookPackageImporter final : public Importer {
     if (ctx.store) sink.emplace(*ctx.store);
     auto report = validate_package(input, ctx.limits, sink ? &*sink : nullptr, ctx.progress);
     if (!report) {
-      if (report.error().kind == ErrorKind::bad_input) {
-        ImportItem item;
-        item.source_path = input.string();
-        item.unreadable = true;
-        item.error = report.error().message;
-        return one_item(std::move(item));
-      }
+      if (report.error().kind == ErrorKind::bad_input) return one_item(unreadable_item(input.string(), report.error().message));
       return report.error();
     }
     ImportItem item;

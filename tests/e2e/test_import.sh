@@ -16,18 +16,13 @@ if [[ $# -lt 2 ]]; then
   echo "usage: $0 EDUCTL MAKE_FIXTURES [SOURCE_DIR]" >&2
   exit 2
 fi
-tmp=$(mktemp -d)
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
 # A private copy: the build tree's binary may be relinked while this test runs.
 cp "$1" "$tmp/eductl"
 EDUCTL="$tmp/eductl"
 MAKE_FIXTURES=$(realpath "$2")
 
-cleanup() {
-  local p
-  for p in $(jobs -p); do kill -9 "$p" 2>/dev/null || true; done  # only our unreaped jobs
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 fx="$tmp/fixtures"
 work="$tmp/work"        # the working directory of every eductl run: must stay empty
@@ -37,15 +32,6 @@ mkdir -p "$work" "$out" "$data" "$tmp/home"
 export EDUCTL_HOME="$tmp/home"
 export LC_ALL=C.UTF-8
 
-passed=0
-failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-check() {  # check DESCRIPTION COMMAND...: ok when the command succeeds
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else fail "$what"; fi
-}
 
 # run_eductl OUTFILE ARGS...: runs eductl from the empty work dir, sets $rc.
 run_eductl() {
@@ -68,7 +54,6 @@ wait_rc() {  # wait_rc PID: sets $rc to its exit status, without the shell's "Ki
 ms_sleep() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-jq_true() { [[ -s "${!#}" ]] && jq -e "$@" >/dev/null 2>&1; }  # jq_true FILTER... FILE: the filter holds
 exits_and() { local want=$1; shift; [[ "$rc" == "$want" ]] && jq_true "$@"; }  # exits_and RC FILTER... FILE
 empty_dir() { [[ -d "$1" && -z "$(ls -A "$1")" ]]; }
 err_text() { head -c 300 "$1.err" | tr '\n' ' '; }
@@ -541,5 +526,4 @@ run_eductl "$out/pdf-text.txt" --data "$d8" catalog show HNEP/hnep-math-7a
 check "catalog show (text) names the file" grep -qF "数学七上.pdf" "$out/pdf-text.txt"
 
 check "working dir still empty at the end" test -z "$(ls -A "$work")"
-echo "$passed passed, $failed failed"
-[[ "$failed" -eq 0 ]]
+finish

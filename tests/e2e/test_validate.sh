@@ -14,9 +14,8 @@ fi
 EDUCTL=$(realpath "$1")
 MAKE_FIXTURES=$(realpath "$2")
 
-tmp=$(mktemp -d)
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 fx="$tmp/fixtures"
 work="$tmp/work"        # the working directory of every eductl run: must stay empty
@@ -24,15 +23,6 @@ out="$tmp/out"          # captured stdout/stderr, outside the fixtures
 mkdir -p "$work" "$out" "$tmp/home"
 export EDUCTL_HOME="$tmp/home"
 
-passed=0
-failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-check() {  # check DESCRIPTION COMMAND...: ok when the command succeeds
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else fail "$what"; fi
-}
 
 # run_eductl OUTFILE ARGS...: runs eductl from the empty work dir, sets $rc.
 run_eductl() {
@@ -42,9 +32,6 @@ run_eductl() {
   (cd "$work" && timeout 120 "$EDUCTL" "$@") >"$outfile" 2>"$outfile.err" || rc=$?
 }
 
-# jq_true FILTER... FILE: the file is non-empty JSON and the filter holds (jq -e on an
-# empty file would exit 0).
-jq_true() { [[ -s "${*: -1}" ]] && jq -e "$@" >/dev/null 2>&1; }
 snapshot() { find "$1" -printf '%p %s %T@\n' | LC_ALL=C sort; }
 
 "$MAKE_FIXTURES" fixtures "$fx" >/dev/null
@@ -138,5 +125,4 @@ fi
 check "working dir still empty" test -z "$(ls -A "$work")"
 check "no zip-slip target outside the fixtures" test ! -e "$tmp/evil.pdf"
 
-echo "$passed passed, $failed failed"
-[[ "$failed" -eq 0 ]]
+finish

@@ -1,0 +1,31 @@
+# Shared by the e2e scripts: temp dir, check counters and the closing line ctest reads.
+# Source it after setting nothing; it defines $tmp, ok, fail, check, jq_true, finish.
+# shellcheck shell=bash
+
+tmp=$(mktemp -d)
+_cleanup_hooks=()
+cleanup() {
+  local hook p
+  for hook in "${_cleanup_hooks[@]}"; do "$hook"; done
+  for p in $(jobs -p); do kill -9 "$p" 2>/dev/null || true; done  # only our unreaped jobs
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+check() {  # check DESCRIPTION COMMAND...: ok when the command succeeds
+  local what=$1
+  shift
+  if "$@"; then ok "$what"; else fail "$what"; fi
+}
+# jq_true FILTER... FILE: the file is non-empty JSON and the filter holds (jq -e on an
+# empty file would exit 0).
+jq_true() { [[ -s "${!#}" ]] && jq -e "$@" >/dev/null 2>&1; }
+# finish: the closing line and the exit status.
+finish() {
+  echo "$passed passed, $failed failed"
+  [[ $failed -eq 0 ]]
+}
