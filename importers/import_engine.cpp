@@ -1,6 +1,7 @@
 #include "importers/import_engine.hpp"
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/package/discover.hpp"
 #include "core/util/cancel.hpp"
@@ -109,8 +110,10 @@ class Writer {
       return log(r);
     }
     // Blobs first (each fsynced and renamed into place), then the rows in one transaction.
+    std::set<fs::path> dirs;
     for (auto& blob : item.blobs)
-      if (auto st = m_store->commit(blob, r.stored); !st) return st;
+      if (auto st = m_store->commit(blob, r.stored, &dirs); !st) return st;
+    if (auto st = m_store->sync_dirs(dirs); !st) return st;
     if (auto st = ensure_run(); !st) return st;
     auto rev_id = m_catalog->add_revision(book, item.digest, item.bytes, item.source_path, m_summary.run_id);
     if (!rev_id) return rev_id.error();

@@ -138,10 +138,10 @@ class Scanner {
     std::string lower = to_lower_ascii(name);
     if (auto [it, fresh] = m_lower.emplace(lower, name); !fresh)
       m_r.findings.push_back(make_finding("PKG-CASE-COLLISION", name, "differs only by case from " + it->second));
-    return read_file(name, data, zip_entry);
+    return read_file(name, data, zip_entry, e.header_size);
   }
 
-  Status read_file(const std::string& name, EntryData& data, const ZipDirEntry* zip_entry) {
+  Status read_file(const std::string& name, EntryData& data, const ZipDirEntry* zip_entry, std::int64_t header_size) {
     ScannedFile f;
     f.path = name;
     Sha256 hash;
@@ -259,6 +259,11 @@ class Scanner {
         };
         ZipInspectLimits zl;
         zl.max_entries = m_limits.max_entries;
+        // The same bomb guard as for the package: the bundle may unpack to at most
+        // max_ratio times its own size (and never past the package limit).
+        const double own = static_cast<double>(zip_entry ? zip_entry->uncompressed_size : std::max<std::int64_t>(header_size, 0));
+        zl.max_unpacked = static_cast<std::uint64_t>(std::min(static_cast<double>(m_limits.max_unpacked),
+                                                              m_limits.max_ratio * own + static_cast<double>(m_limits.ratio_floor)));
         // The head at this point is only the first block; the OCF check needs its first ~80 bytes.
         auto inspection = inspect_nested_zip(name, f.media.head, pull, zl);
         if (pull_failed) return fail(pull_error);

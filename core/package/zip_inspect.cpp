@@ -166,8 +166,15 @@ ZipInspectResult inspect_nested_zip(std::string_view outer, std::string_view hea
         std::string_view content = head.size() >= 30 + name_len + extra_len + 20
                                        ? head.substr(30 + name_len + extra_len, 20)
                                        : std::string_view();
+        // Exactly those 20 bytes: the sizes say so, or (with a data descriptor, bit 3)
+        // the next signature follows right after them.
+        const std::uint32_t flags = le16(head, 6);
+        const std::size_t after = 30 + name_len + extra_len + 20;
+        const bool exact = (flags & 0x08) ? head.size() >= after + 2 && head.substr(after, 2) == "PK"
+                                          : le16(head, 22) == 20 && le16(head, 24) == 0;
         if (method != 0) why = "`mimetype` is compressed; it must be stored";
-        else if (content != "application/epub+zip") why = "`mimetype` does not hold application/epub+zip";
+        else if (content != "application/epub+zip" || !exact)
+          why = "`mimetype` must hold exactly application/epub+zip (no newline or other bytes)";
         else ok = true;
       }
     }
@@ -175,6 +182,7 @@ ZipInspectResult inspect_nested_zip(std::string_view outer, std::string_view hea
   }
   std::vector<std::string> names;
   std::map<std::string, std::string> small;  // container.xml and *.opf texts
+  std::uint64_t unpacked = 0;
   auto source = open_nested_archive(std::move(read));
   Status walked = ok_status();
   if (source) {
@@ -189,19 +197,25 @@ ZipInspectResult inspect_nested_zip(std::string_view outer, std::string_view hea
         r.zip.push_back(make_finding("ZIP-CORRUPT", o + "!" + name, "link or special file inside the bundle"));
       if (e.type != EntryType::file) return ok_status();
       names.push_back(name);
-      const bool wanted = name == "META-INF/container.xml" || to_lower_ascii(name).ends_with(".opf");
-      if (!wanted || small.size() > 16) return ok_status();  // other entries are skipped unread
+      // Every entry is read to its end, so libarchive checks its CRC-32: a damaged
+      // chapter is found, not only a damaged OPF. The bytes count against a bound.
+      const bool wanted = (name == "META-INF/container.xml" || to_lower_ascii(name).ends_with(".opf")) && small.size() <= 16;
       std::string text;
+      bool keep = wanted;
       const void* block;
       std::size_t size;
       for (;;) {
         auto more = data.next_block(&block, &size);
         if (!more) return more.error();
         if (!*more) break;
-        if (text.size() + size > limits.max_small_file) return ok_status();
-        text.append(static_cast<const char*>(block), size);
+        unpacked += size;
+        if (unpacked > limits.max_unpacked)
+          return make_error(ErrorKind::bad_input, "unpacks to more than " + human_bytes(limits.max_unpacked) +
+                                                      " (zip bomb guard); reading stopped");
+        if (keep && text.size() + size > limits.max_small_file) keep = false;
+        if (keep) text.append(static_cast<const char*>(block), size);
       }
-      small[name] = std::move(text);
+      if (keep) small[name] = std::move(text);
       return ok_status();
     });
   } else {

@@ -12,6 +12,7 @@ namespace eductl {
 struct ZipInspectLimits {
   std::uint64_t max_entries = 100000;
   std::uint64_t max_small_file = 4 << 20;  // container.xml / OPF buffered up to this size
+  std::uint64_t max_unpacked = 20ull << 30;  // all entries together
 };
 
 struct ZipInspectResult {

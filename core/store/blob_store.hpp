@@ -23,7 +23,8 @@ class StagedBlob {
   ~StagedBlob();  // removes the temp file unless committed
 
   Status write(const void* data, std::size_t size);
-  // Flushes to disk; the caller supplies the hash it computed while writing.
+  // Ends writing and starts writeback; the caller supplies the hash it computed while
+  // writing. BlobStore::commit waits for the bytes to be on disk.
   Status finish(const std::string& sha256, std::uint64_t size);
   const std::string& sha256() const { return m_sha256; }
   std::uint64_t size() const { return m_size; }
@@ -54,9 +55,11 @@ class BlobStore {
   std::filesystem::path object_path(const std::string& sha256) const;
   bool contains(const std::string& sha256) const;
   Result<StagedBlob> stage();
-  // Moves a finished blob into place (or drops it if the object exists); fsyncs the
-  // object's directory. The StagedBlob is consumed either way.
-  Status commit(StagedBlob& blob, CommitStats& stats);
+  // Flushes a finished blob and moves it into place (or drops it if the object exists).
+  // The object's directory is fsynced now, or added to `dirs_to_sync` for one
+  // sync_dirs() after a batch of commits. The StagedBlob is consumed either way.
+  Status commit(StagedBlob& blob, CommitStats& stats, std::set<std::filesystem::path>* dirs_to_sync = nullptr);
+  Status sync_dirs(const std::set<std::filesystem::path>& dirs) const;
 
   // Re-hashes the named objects; `progress` gets bytes hashed.
   std::vector<VerifyProblem> verify(const std::vector<std::pair<std::string, std::uint64_t>>& objects,
