@@ -66,7 +66,8 @@ class ArchiveData final : public EntryData {
       la_int64_t offset = 0;
       int r = archive_read_data_block(m_a, &m_pending.data, &m_pending.size, &offset);
       if (r == ARCHIVE_EOF) return false;
-      if (r < ARCHIVE_WARN)
+      // Data reads warn only when the data is damaged ("ZIP bad CRC"), which is corruption.
+      if (r <= ARCHIVE_WARN)
         return make_error(ErrorKind::bad_input, archive_error_string(m_a) ? archive_error_string(m_a) : "read error");
       if (offset < 0 || static_cast<std::uint64_t>(offset) < m_pos)
         return make_error(ErrorKind::bad_input, "entry data out of order");

@@ -81,8 +81,9 @@ inline nlohmann::json write_valid_package(const std::filesystem::path& dir, cons
 // Packs a folder into an archive with libarchive ("zip", "tar", "tar.gz", "tar.zst").
 inline void pack(const std::filesystem::path& dir, const std::filesystem::path& out, const std::string& kind) {
   archive* a = archive_write_new();
-  if (kind == "zip") archive_write_set_format_zip(a);
+  if (kind == "zip" || kind == "stored.zip") archive_write_set_format_zip(a);
   else archive_write_set_format_pax_restricted(a);
+  if (kind == "stored.zip") archive_write_set_options(a, "zip:compression=store");
   if (kind == "tar.gz") archive_write_add_filter_gzip(a);
   if (kind == "tar.zst") archive_write_add_filter_zstd(a);
   archive_write_open_filename(a, out.c_str());

@@ -184,6 +184,24 @@ TEST_CASE("limits stop reading and say why", "[validate][limits]") {
   CHECK(std::any_of(many->findings.begin(), many->findings.end(), [](const Finding& f) { return f.code == "PKG-TOO-MANY-ENTRIES"; }));
 }
 
+TEST_CASE("damaged entry data is corruption even when sizes still match (CRC-32)", "[validate]") {
+  TempDir t;
+  test::write_valid_package(t / "pkg");
+  test::pack(t / "pkg", t / "stored.zip", "stored.zip");
+  CHECK(codes(check(t / "stored.zip")).empty());
+  // Overwrite bytes inside the stored PDF: same size, wrong CRC.
+  std::fstream f(t / "stored.zip", std::ios::in | std::ios::out | std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(f)), {});
+  auto at = bytes.find("/Type /Page ");
+  REQUIRE(at != std::string::npos);
+  f.seekp(static_cast<std::streamoff>(at + 1));
+  f.write("XXXX", 4);
+  f.close();
+  auto r = check(t / "stored.zip");
+  CHECK(has(r, "PKG-CORRUPT"));
+  CHECK(r.unreadable());
+}
+
 TEST_CASE("a missing path is an error, not a finding; garbage is unreadable", "[validate]") {
   TempDir t;
   auto r = validate_package(t / "nope.zip", ScanLimits{});
