@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstddef>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -25,6 +26,7 @@ void parallel_ordered(std::size_t n, unsigned jobs, Work work, Emit emit) {
   const std::size_t window = static_cast<std::size_t>(jobs) * 4;
   std::size_t emitted = 0;
   bool stop = false;
+  std::exception_ptr failure;
   auto worker = [&] {
     for (;;) {
       std::size_t i;
@@ -34,10 +36,16 @@ void parallel_ordered(std::size_t n, unsigned jobs, Work work, Emit emit) {
         if (stop || next_task >= n) return;
         i = next_task++;
       }
-      T result = work(i);
-      {
+      // An exception in a worker must not terminate the process: it stops the run and
+      // is rethrown on the calling thread.
+      try {
+        T result = work(i);
         std::lock_guard lock(mu);
         ready.emplace(i, std::move(result));
+      } catch (...) {
+        std::lock_guard lock(mu);
+        if (!failure) failure = std::current_exception();
+        stop = true;
       }
       cv.notify_all();
     }
@@ -49,7 +57,8 @@ void parallel_ordered(std::size_t n, unsigned jobs, Work work, Emit emit) {
       std::optional<T> item;
       {
         std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return ready.count(emitted) > 0; });
+        cv.wait(lock, [&] { return ready.count(emitted) > 0 || failure; });
+        if (failure) std::rethrow_exception(failure);
         auto node = ready.extract(emitted);
         item.emplace(std::move(node.mapped()));
       }

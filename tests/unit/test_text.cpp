@@ -74,3 +74,24 @@ TEST_CASE("ISBN normalisation and check digits", "[isbn]") {
   CHECK(normalise_isbn("97871073152") == "");
   CHECK(normalise_isbn("978X107315206") == "");
 }
+
+#include "core/util/parallel.hpp"
+
+TEST_CASE("parallel_ordered emits in order and carries worker exceptions to the caller", "[parallel]") {
+  std::vector<std::size_t> seen;
+  eductl::parallel_ordered<std::size_t>(
+      50, 4, [](std::size_t i) { return i * i; }, [&](std::size_t i, std::size_t v) {
+        CHECK(v == i * i);
+        seen.push_back(i);
+      });
+  REQUIRE(seen.size() == 50);
+  CHECK(std::is_sorted(seen.begin(), seen.end()));
+  CHECK_THROWS_AS(eductl::parallel_ordered<int>(
+                      20, 3,
+                      [](std::size_t i) -> int {
+                        if (i == 7) throw std::runtime_error("boom");
+                        return static_cast<int>(i);
+                      },
+                      [](std::size_t, int) {}),
+                  std::runtime_error);
+}
