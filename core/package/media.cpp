@@ -38,6 +38,15 @@ bool head_is_utf8(std::string_view head) {
 }
 }  // namespace
 
+void summarise_media(std::string_view head, std::string_view tail, MediaFacts& f) {
+  f.magic.assign(head.substr(0, k_magic_bytes));
+  f.text_utf8 = head_is_utf8(head);
+  std::string_view h = skip_bom_ws(head);
+  f.first_char = h.empty() ? '\0' : h.front();
+  while (!tail.empty() && is_space(tail.back())) tail.remove_suffix(1);
+  f.ends_with_eof = tail.ends_with("%%EOF");
+}
+
 bool is_accepted_media_type(std::string_view type) {
   return std::find(k_accepted.begin(), k_accepted.end(), type) != k_accepted.end() && !type.empty();
 }
@@ -97,7 +106,7 @@ Findings check_media(std::string_view entry, std::string_view declared, const Me
   auto mismatch = [&](std::string what) {
     out.push_back(make_finding("MEDIA-MISMATCH", e, "declared " + std::string(declared) + " but " + what));
   };
-  std::string_view head = f.head;
+  std::string_view head = f.magic;
   const bool zip = head.starts_with("PK\x03\x04") || head.starts_with("PK\x05\x06");
   const bool ftyp = head.size() >= 8 && head.substr(4, 4) == "ftyp";
   if (declared == "application/pdf") {
@@ -105,9 +114,7 @@ Findings check_media(std::string_view entry, std::string_view declared, const Me
       out.push_back(make_finding("PDF-HEADER", e, "content does not start with %PDF-"));
       return out;
     }
-    std::string_view tail = f.tail;
-    while (!tail.empty() && is_space(tail.back())) tail.remove_suffix(1);
-    if (!tail.ends_with("%%EOF"))
+    if (!f.ends_with_eof)
       out.push_back(make_finding("PDF-TRAILER", e, "no %%EOF at the end: the file is truncated"));
     if (f.pdf_encrypted)
       out.push_back(make_finding("PDF-ENCRYPTED", e, "the trailer has an /Encrypt dictionary"));
@@ -132,16 +139,14 @@ Findings check_media(std::string_view entry, std::string_view declared, const Me
   } else if (declared == "text/vtt") {
     std::string_view h = head;
     if (h.starts_with("\xEF\xBB\xBF")) h.remove_prefix(3);
-    if (!h.starts_with("WEBVTT") || (h.size() > 6 && !is_space(h[6])) || !head_is_utf8(head))
+    if (!h.starts_with("WEBVTT") || (h.size() > 6 && !is_space(h[6])) || !f.text_utf8)
       mismatch("the content does not start with WEBVTT");
   } else if (declared == "application/json") {
-    std::string_view h = skip_bom_ws(head);
-    if (h.empty() || std::string_view("{[\"-0123456789tfn").find(h.front()) == std::string_view::npos ||
-        !head_is_utf8(head))
+    if (!f.first_char || std::string_view("{[\"-0123456789tfn").find(f.first_char) == std::string_view::npos ||
+        !f.text_utf8)
       mismatch("the content is not UTF-8 JSON");
   } else if (declared == "text/html") {
-    std::string_view h = skip_bom_ws(head);
-    if (h.empty() || h.front() != '<' || !head_is_utf8(head)) mismatch("the content is not HTML text");
+    if (f.first_char != '<' || !f.text_utf8) mismatch("the content is not HTML text");
   }
   return out;
 }

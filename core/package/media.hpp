@@ -37,10 +37,13 @@ class PdfScanner {
 
 struct ZipInspection;  // defined in zip_inspect.hpp
 
-// Content facts of one file.
+// Content facts of one file, kept small (a few dozen bytes) because a package may hold
+// 100,000 files and the manifest that says what to check may come last.
 struct MediaFacts {
-  std::string head;   // first k_head_bytes
-  std::string tail;   // last k_tail_bytes
+  std::string magic;       // the first k_magic_bytes
+  bool text_utf8 = true;   // the head (k_head_bytes) is valid UTF-8
+  char first_char = 0;     // first character of the head after a BOM and white space
+  bool ends_with_eof = false;  // the tail ends with %%EOF (trailing white space allowed)
   bool is_pdf = false;
   bool pdf_encrypted = false;
   int pdf_pages = -1;
@@ -48,6 +51,11 @@ struct MediaFacts {
   Findings epub_findings;  // what an EPUB reading of this zip found wrong
   Findings zip_findings;   // what a courseware-zip reading found wrong
 };
+
+inline constexpr std::size_t k_magic_bytes = 64;
+
+// Fills the head/tail facts of `facts` from a file's first and last bytes.
+void summarise_media(std::string_view head, std::string_view tail, MediaFacts& facts);
 
 // Findings for a file declared as `declared` (entry = the file's path). Empty when the
 // content agrees with the declaration.

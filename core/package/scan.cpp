@@ -148,6 +148,7 @@ class Scanner {
     PdfScanner pdf;
     const bool want_manifest = is_manifest_candidate(name);
     std::string manifest;
+    std::string head, tail;     // first and last bytes, summarised into f.media at the end
     bool stopped = false;       // the whole walk must stop
     bool entry_cut = false;     // only this entry stops
     Status sink_status = ok_status();
@@ -185,12 +186,11 @@ class Scanner {
         }
       }
       hash.update(c, n);
-      if (f.media.head.size() < k_head_bytes)
-        f.media.head.append(c, std::min(n, k_head_bytes - f.media.head.size()));
-      if (n >= k_tail_bytes) f.media.tail.assign(c + n - k_tail_bytes, k_tail_bytes);
+      if (head.size() < k_head_bytes) head.append(c, std::min(n, k_head_bytes - head.size()));
+      if (n >= k_tail_bytes) tail.assign(c + n - k_tail_bytes, k_tail_bytes);
       else {
-        f.media.tail.append(c, n);
-        if (f.media.tail.size() > k_tail_bytes) f.media.tail.erase(0, f.media.tail.size() - k_tail_bytes);
+        tail.append(c, n);
+        if (tail.size() > k_tail_bytes) tail.erase(0, tail.size() - k_tail_bytes);
       }
       if (f.media.is_pdf) pdf.feed(c, n);
       if (want_manifest && manifest.size() <= m_limits.max_manifest) manifest.append(c, std::min<std::size_t>(n, m_limits.max_manifest + 1 - manifest.size()));
@@ -205,6 +205,7 @@ class Scanner {
     };
 
     auto fail = [&](const Error& err) -> Status {
+      summarise_media(head, tail, f.media);
       if (m_sink) m_sink->abort_file();
       if (!sink_status) return sink_status;
       if (err.kind == ErrorKind::interrupted) return err;
@@ -265,7 +266,7 @@ class Scanner {
         zl.max_unpacked = static_cast<std::uint64_t>(std::min(static_cast<double>(m_limits.max_unpacked),
                                                               m_limits.max_ratio * own + static_cast<double>(m_limits.ratio_floor)));
         // The head at this point is only the first block; the OCF check needs its first ~80 bytes.
-        auto inspection = inspect_nested_zip(name, f.media.head, pull, zl);
+        auto inspection = inspect_nested_zip(name, head, pull, zl);
         if (pull_failed) return fail(pull_error);
         if (interrupted()) return fail(make_error(ErrorKind::interrupted, "interrupted"));
         f.media.epub_findings = std::move(inspection.epub);
@@ -278,6 +279,7 @@ class Scanner {
         if (auto st = consume(block, size); !st) return fail(st.error());
       }
     }
+    summarise_media(head, tail, f.media);
     if (f.media.is_pdf) {
       pdf.finish();
       f.media.pdf_encrypted = pdf.encrypted();

@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   eductl::ScannedFile f;
   f.path = "book.pdf";
   f.size = 10;
-  f.media.head = "%PDF-1.4";
+  eductl::summarise_media("%PDF-1.4\n%%EOF", "%PDF-1.4\n%%EOF", f.media);
   scan.files.push_back(f);
   eductl::PackageReport report;
   eductl::check_manifest(scan, report);
