@@ -22,6 +22,7 @@ struct ImportArgs {
   unsigned jobs = default_jobs();
   bool dry_run = false;
   int keep_revisions = 0;
+  bool prune = false;
   std::string format = "auto";
   LimitArgs limits;
 };
@@ -89,7 +90,7 @@ int run_import_cmd(ImportArgs& a, const Context& ctx, const std::string& command
   opt.limits = to_scan_limits(a.limits);
   opt.jobs = a.jobs;
   opt.dry_run = a.dry_run;
-  opt.keep_revisions = a.keep_revisions;
+  opt.keep_revisions = a.prune ? 1 : a.keep_revisions;
   opt.format = a.format;
   opt.recursive = a.recursive;
   opt.command_line = command_line;
@@ -187,6 +188,7 @@ void register_import(CLI::App& app, Context& ctx, int& exit_code) {
                   "Keep only the newest N revisions of each imported book (0: keep all); content no longer "
                   "referenced is removed by 'eductl store gc'")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--prune", a->prune, "Keep only the newest revision of each imported book (same as --keep-revisions 1)");
   cmd->add_option("--format", a->format, "Source format: auto, textbook-package/1, platform-listing, pdf-folder");
   add_limit_options(cmd, a->limits);
   cmd->callback([a, &ctx, &exit_code, &app] {
