@@ -12,27 +12,11 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
-size_gib=2 packages=24 runs=3 workdir="" keep=0
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --size-gib) size_gib=$2; shift 2 ;;
-    --packages) packages=$2; shift 2 ;;
-    --runs) runs=$2; shift 2 ;;
-    --workdir) workdir=$2; shift 2 ;;
-    --keep) keep=1; shift ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
-    *) die "unknown option $1 (see --help)" ;;
-  esac
-done
+parse_batch_args "$@"
 need_eductl
 need jq sha256sum xargs tar cp sync
 
-if [[ -z "$workdir" ]]; then
-  workdir=$(mktemp -d /tmp/eductl-bench-import.XXXXXX)
-else
-  mkdir -p "$workdir"
-  workdir=$(cd "$workdir" && pwd)
-fi
+make_workdir import
 batch="$workdir/batch" res="$workdir/results" data="$workdir/eductl-data" copy="$workdir/cp-copy"
 cleanup() {
   if [[ $keep == 1 ]]; then say "kept $workdir"; return; fi

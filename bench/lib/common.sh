@@ -70,3 +70,30 @@ machine_line() {
   grep -qw sha_ni /proc/cpuinfo && sha="sha_ni" || sha="no sha_ni"
   echo "machine: $NPROC cores, $cpu, $sha; $(free -g | awk '/^Mem:/ {print $2 " GiB RAM"}')"
 }
+
+# parse_batch_args "$@": the options every batch benchmark takes; sets size_gib, packages,
+# runs, workdir, keep (defaults 2, 24, 3, "", 0). Extra options are refused.
+parse_batch_args() {
+  size_gib=2 packages=24 runs=3 workdir="" keep=0
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --size-gib) size_gib=$2; shift 2 ;;
+      --packages) packages=$2; shift 2 ;;
+      --runs) runs=$2; shift 2 ;;
+      --workdir) workdir=$2; shift 2 ;;
+      --keep) keep=1; shift ;;
+      -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+      *) die "unknown option $1 (see --help)" ;;
+    esac
+  done
+}
+
+# make_workdir NAME: $workdir made absolute, or a fresh /tmp/eductl-bench-NAME.XXXXXX.
+make_workdir() {
+  if [[ -z "$workdir" ]]; then
+    workdir=$(mktemp -d "/tmp/eductl-bench-$1.XXXXXX")
+  else
+    mkdir -p "$workdir"
+    workdir=$(cd "$workdir" && pwd)
+  fi
+}

@@ -29,3 +29,19 @@ finish() {
   echo "$passed passed, $failed failed"
   [[ $failed -eq 0 ]]
 }
+# parse_expected LINE: splits a line of make_fixtures' expected.tsv (FILE, EXIT, CODES,
+# FLAGS) into $file $want_exit $codes $flags and the array flag_args. Split by hand:
+# `read` would merge the empty columns of valid fixtures.
+parse_expected() {
+  local line=$1 rest
+  file=${line%%$'\t'*}
+  rest=${line#*$'\t'}
+  want_exit=${rest%%$'\t'*}
+  rest=${rest#*$'\t'}
+  codes=${rest%%$'\t'*}
+  flags=""
+  [[ "$rest" == *$'\t'* ]] && flags=${rest#*$'\t'}
+  flag_args=()
+  [[ -n "$flags" ]] && read -r -a flag_args <<<"$flags"
+  return 0
+}

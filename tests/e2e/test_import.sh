@@ -163,17 +163,9 @@ etc_x_before=$([[ -e /etc/x ]] && echo yes || echo no)
 hostile=0
 while IFS= read -r line || [[ -n "$line" ]]; do
   [[ -z "$line" || "$line" == \#* ]] && continue
-  file=${line%%$'\t'*}
-  rest=${line#*$'\t'}
-  want_exit=${rest%%$'\t'*}
-  rest=${rest#*$'\t'}
-  codes=${rest%%$'\t'*}
-  flags=""
-  [[ "$rest" == *$'\t'* ]] && flags=${rest#*$'\t'}
+  parse_expected "$line"
   [[ "$want_exit" == 0 ]] && continue
   hostile=$((hostile + 1))
-  flag_args=()
-  [[ -n "$flags" ]] && read -r -a flag_args <<<"$flags"
   want_outcome=refused
   [[ "$want_exit" == 3 ]] && want_outcome=failed
 

@@ -42,16 +42,7 @@ before=$(snapshot "$fx")
 warning_only=()
 while IFS= read -r line || [[ -n "$line" ]]; do
   [[ -z "$line" || "$line" == \#* ]] && continue
-  # Split on tabs by hand: `read` would merge the empty columns of valid fixtures.
-  file=${line%%$'\t'*}
-  rest=${line#*$'\t'}
-  want_exit=${rest%%$'\t'*}
-  rest=${rest#*$'\t'}
-  codes=${rest%%$'\t'*}
-  flags=""
-  [[ "$rest" == *$'\t'* ]] && flags=${rest#*$'\t'}
-  flag_args=()
-  [[ -n "$flags" ]] && read -r -a flag_args <<<"$flags"
+  parse_expected "$line"
 
   json="$out/$file.json"
   run_eductl "$json" validate --json ${flag_args[@]+"${flag_args[@]}"} "$fx/$file"
