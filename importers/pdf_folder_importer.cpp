@@ -1,69 +1,34 @@
 // A plain folder of PDFs/EPUBs with a books.csv sidecar (what small publishers send):
 // each row is a book whose single file is hashed and staged while it is read once.
-#include <fcntl.h>
-#include <unistd.h>
+#include <optional>
 
-#include <map>
-
-#include "core/util/cancel.hpp"
-#include "core/util/fs.hpp"
-#include "core/util/sha256.hpp"
+#include "core/package/media.hpp"
+#include "core/package/scan.hpp"
 #include "importers/importer.hpp"
 #include "importers/pdf_folder.hpp"
 #include "importers/registry_entries.hpp"
+#include "importers/staging_sink.hpp"
 
 namespace eductl {
 namespace fs = std::filesystem;
 
 namespace {
 
-// Hashes a file and, when a store is given, stages it in the same read.
-Status hash_and_stage(const fs::path& file, const ImporterContext& ctx, FileDecl& decl, std::vector<StagedBlob>& blobs) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return make_error(ErrorKind::bad_input, "cannot read: " + errno_text(errno), file.string());
-  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  std::optional<StagedBlob> staged;
-  if (ctx.store) {
-    auto s = ctx.store->stage();
-    if (!s) {
-      ::close(fd);
-      return s.error();
-    }
-    staged.emplace(std::move(s).value());
-  }
-  Sha256 hash;
-  std::vector<char> buf(1 << 20);
-  std::uint64_t size = 0;
-  for (;;) {
-    if (interrupted()) {
-      ::close(fd);
-      return make_error(ErrorKind::interrupted, "interrupted");
-    }
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return make_error(ErrorKind::bad_input, "cannot read: " + errno_text(err), file.string());
-    }
-    if (n == 0) break;
-    hash.update(buf.data(), static_cast<std::size_t>(n));
-    size += static_cast<std::uint64_t>(n);
-    if (staged) {
-      if (auto st = staged->write(buf.data(), static_cast<std::size_t>(n)); !st) {
-        ::close(fd);
-        return st;
-      }
-    }
-    if (ctx.progress) ctx.progress(static_cast<std::uint64_t>(n));
-  }
-  ::close(fd);
-  decl.sha256 = hash.finish_hex();
-  decl.size = size;
-  if (staged) {
-    if (auto st = staged->finish(decl.sha256, size); !st) return st;
-    blobs.push_back(std::move(*staged));
-  }
+// Hashes, checks and (with a store) stages one book file in a single read, exactly as a
+// package entry is: the same media checks (PDF trailer and encryption, EPUB structure)
+// judge a bare PDF as one inside a package.
+Status scan_book_file(const fs::path& dir, const ImporterContext& ctx, FileDecl& decl, ImportItem& item) {
+  std::optional<StagingSink> sink;
+  if (ctx.store) sink.emplace(*ctx.store);
+  auto scanned = scan_file(dir / decl.path, decl.path, ctx.limits, item.findings, sink ? &*sink : nullptr, ctx.progress);
+  if (!scanned) return scanned.error();
+  decl.sha256 = scanned->sha256;
+  decl.size = scanned->size;
+  if (!scanned->complete) return ok_status();  // a corruption or limit finding says why
+  Findings media = check_media(decl.path, decl.media_type, scanned->media);
+  item.findings.insert(item.findings.end(), media.begin(), media.end());
+  if (sink)
+    for (auto& [path, blob] : sink->staged()) item.blobs.push_back(std::move(blob));
   return ok_status();
 }
 
@@ -86,13 +51,16 @@ class PdfFolderImporter final : public Importer {
       ImportItem item;
       item.source_path = (input / (book.files.empty() ? std::string() : book.files.front().path)).string();
       for (auto& f : book.files) {
-        if (auto st = hash_and_stage(input / f.path, ctx, f, item.blobs); !st) {
+        if (auto st = scan_book_file(input, ctx, f, item); !st) {
           if (st.error().kind != ErrorKind::bad_input) return st.error();
           item.unreadable = true;
           item.error = st.error().describe();
         }
         item.bytes += f.size;
       }
+      // Corrupt or unreadable content is bad input, as for a package.
+      for (const auto& f : item.findings)
+        if (f.code == "PKG-CORRUPT") item.unreadable = true, item.error = f.entry + ": " + f.message;
       item.digest = book_digest(book);
       item.book = std::move(book);
       items.push_back(std::move(item));

@@ -7,39 +7,13 @@
 #include "core/util/sha256.hpp"
 #include "core/validate/validator.hpp"
 #include "importers/importer.hpp"
+#include "importers/staging_sink.hpp"
 #include "importers/registry_entries.hpp"
 
 namespace eductl {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Stages every file of the package in the store as it streams past.
-class StagingSink final : public BlobSink {
- public:
-  explicit StagingSink(BlobStore& store) : m_store(store) {}
-  Status begin_file(const std::string& raw_path) override {
-    auto staged = m_store.stage();
-    if (!staged) return staged.error();
-    m_current = std::move(staged).value();
-    m_path = raw_path;
-    return ok_status();
-  }
-  Status write(const void* data, std::size_t size) override { return m_current.write(data, size); }
-  Status end_file(const std::string& sha256, std::uint64_t size) override {
-    if (auto st = m_current.finish(sha256, size); !st) return st;
-    m_staged.emplace(m_path, std::move(m_current));
-    return ok_status();
-  }
-  void abort_file() override { m_current.discard(); }
-  std::map<std::string, StagedBlob>& staged() { return m_staged; }
-
- private:
-  BlobStore& m_store;
-  StagedBlob m_current;
-  std::string m_path;
-  std::map<std::string, StagedBlob> m_staged;  // by path as stored in the container
-};
 
 class TextbookPackageImporter final : public Importer {
  public:

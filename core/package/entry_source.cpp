@@ -293,6 +293,8 @@ Result<std::unique_ptr<EntrySource>> open_entry_source(const fs::path& path) {
   return std::unique_ptr<EntrySource>(new ArchiveSource(path, fs::file_size(path, ec)));
 }
 
+std::unique_ptr<EntryData> open_file_data(int fd) { return std::make_unique<FileData>(fd); }
+
 Result<std::unique_ptr<EntrySource>> open_nested_archive(ReadCallback read) {
   return std::unique_ptr<EntrySource>(new NestedSource(std::move(read)));
 }

@@ -59,6 +59,9 @@ Result<std::unique_ptr<EntrySource>> open_entry_source(const std::filesystem::pa
 using ReadCallback = std::function<Result<bool>(const void** data, std::size_t* size)>;
 Result<std::unique_ptr<EntrySource>> open_nested_archive(ReadCallback read);
 
+// Entry data read from an open file descriptor (not owned), in 1 MiB blocks.
+std::unique_ptr<EntryData> open_file_data(int fd);
+
 // Decodes a stored name: UTF-8 if valid, else GBK/CP936, else marked undecodable.
 void decode_entry_name(RawEntry& e);
 

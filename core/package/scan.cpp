@@ -1,6 +1,11 @@
 #include "core/package/scan.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -70,6 +75,22 @@ class Scanner {
     finish_layout(src.kind());
     return std::move(m_r);
   }
+
+  // For scan_file: one regular file read as if it were a package's only entry.
+  Result<ScannedFile> scan_one(const fs::path& file, const std::string& name) {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return make_error(ErrorKind::bad_input, "cannot read: " + std::string(std::strerror(errno)), file.string());
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    auto data = open_file_data(fd);
+    struct stat st {};
+    ::fstat(fd, &st);
+    Status r = read_file(name, *data, nullptr, st.st_size);
+    ::close(fd);
+    if (!r && !is_stop(r.error())) return r.error();
+    if (m_r.files.empty()) return make_error(ErrorKind::internal, "no scan result", file.string());
+    return std::move(m_r.files.back());
+  }
+  Findings& findings() { return m_r.findings; }
 
  private:
   static bool m_opened_nothing(const Error& err) {
@@ -347,6 +368,14 @@ class Scanner {
 };
 
 }  // namespace
+
+Result<ScannedFile> scan_file(const fs::path& file, const std::string& name, const ScanLimits& limits,
+                              Findings& findings, BlobSink* sink, const ByteProgress& progress) {
+  Scanner scanner(limits, sink, progress);
+  auto r = scanner.scan_one(file, name);
+  findings.insert(findings.end(), scanner.findings().begin(), scanner.findings().end());
+  return r;
+}
 
 Result<ScanResult> scan_package(const fs::path& path, const ScanLimits& limits, BlobSink* sink,
                                 const ByteProgress& progress) {

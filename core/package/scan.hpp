@@ -62,6 +62,12 @@ class BlobSink {
 // Called with bytes read so far, often; must be cheap and thread-safe.
 using ByteProgress = std::function<void(std::uint64_t delta)>;
 
+// One plain file through the same pass as a package entry (hash, media facts, nested
+// zip inspection, sink), for sources that deliver bare files (a PDF folder).
+// Limits apply as to a package; findings (corruption, ratio) land in `findings`.
+Result<ScannedFile> scan_file(const std::filesystem::path& file, const std::string& name, const ScanLimits& limits,
+                              Findings& findings, BlobSink* sink = nullptr, const ByteProgress& progress = {});
+
 // Errors: bad_input only when the path does not exist or is not a file/directory;
 // interrupted; or what the sink returned. Corrupt containers are findings.
 Result<ScanResult> scan_package(const std::filesystem::path& path, const ScanLimits& limits,

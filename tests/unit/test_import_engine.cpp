@@ -95,3 +95,23 @@ TEST_CASE("import: dry run writes nothing; a held lock refuses a second writer",
   REQUIRE_FALSE(r);
   CHECK(r.error().kind == ErrorKind::locked);
 }
+
+TEST_CASE("import: a PDF folder's files get the same media checks as package entries", "[import][pdf-folder]") {
+  TempDir t;
+  test::write_file(t / "in/good.pdf", test::tiny_pdf(3));
+  std::string cut = test::tiny_pdf(3);
+  cut.resize(cut.size() - 7);  // no %%EOF: truncated
+  test::write_file(t / "in/cut.pdf", cut);
+  test::write_file(t / "in/books.csv",
+                   "file,title,publisher_code,publisher_name,isbn,stage,grade,subject,edition,volume,package_id\n"
+                   "good.pdf,数学 七年级 上册,PEP,人民教育出版社,978-7-107-31520-6,junior,7,math,人教版,upper,pep-good\n"
+                   "cut.pdf,数学 七年级 下册,PEP,人民教育出版社,978-7-107-31520-6,junior,7,math,人教版,lower,pep-cut\n");
+  auto s = import(t / "data", {t / "in"});
+  REQUIRE(s.items.size() == 2);
+  CHECK(s.items[0].outcome == ImportOutcome::imported);
+  CHECK(s.items[1].outcome == ImportOutcome::refused);
+  REQUIRE_FALSE(s.items[1].findings.empty());
+  CHECK(s.items[1].findings[0].code == "PDF-TRAILER");
+  CHECK(s.store.stored_blobs == 1);
+  CHECK(std::filesystem::is_empty(t / "data/tmp"));
+}
