@@ -191,11 +191,10 @@ void register_import(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->add_flag("--prune", a->prune, "Keep only the newest revision of each imported book (same as --keep-revisions 1)");
   cmd->add_option("--format", a->format, "Source format: auto, textbook-package/1, platform-listing, pdf-folder");
   add_limit_options(cmd, a->limits);
-  cmd->callback([a, &ctx, &exit_code, &app] {
+  cmd->callback([a, &ctx, &exit_code] {
     std::string line = "eductl import";
     for (const auto& p : a->paths) line += " " + p.string();
     if (!a->from_list.empty()) line += " --from-list " + a->from_list.string();
-    (void)app;
     exit_code = run_import_cmd(*a, ctx, line);
   });
 }

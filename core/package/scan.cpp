@@ -64,7 +64,7 @@ class Scanner {
     if (!walked && !is_stop(walked.error())) {
       const Error& err = walked.error();
       if (err.kind == ErrorKind::interrupted || err.kind == ErrorKind::internal) return err;
-      if (m_r.entries == 0 && m_opened_nothing(err)) {
+      if (m_r.entries == 0 && opened_nothing(err)) {
         m_r.unreadable = true;
         m_r.findings.push_back(make_finding("PKG-UNREADABLE", "", "not a zip or tar archive (" + err.message + ")"));
         return std::move(m_r);
@@ -93,7 +93,7 @@ class Scanner {
   Findings& findings() { return m_r.findings; }
 
  private:
-  static bool m_opened_nothing(const Error& err) {
+  static bool opened_nothing(const Error& err) {
     return err.message.find("Unrecognized archive format") != std::string::npos ||
            err.message.find("Truncated input file") != std::string::npos ||
            err.message.find("cannot open") != std::string::npos ||
