@@ -58,7 +58,9 @@ void print_item(const Context& ctx, const ImportItemResult& r) {
              << (r.revision ? " r" + std::to_string(*r.revision) : "");
   if (!r.title.empty()) *ctx.out << "  " << r.title;
   *ctx.out << '\n';
-  if (!r.message.empty() && r.outcome != ImportOutcome::imported) *ctx.out << "    " << r.message << '\n';
+  // "unchanged" says it all in the text report; the reason stays in --json.
+  if (!r.message.empty() && r.outcome != ImportOutcome::imported && r.outcome != ImportOutcome::unchanged)
+    *ctx.out << "    " << r.message << '\n';
   print_findings_text(ctx, r.findings, "    ");
 }
 

@@ -20,7 +20,11 @@ ffmpeg -v error -y -f lavfi -i testsrc=duration=3:size=320x180:rate=25 -f lavfi 
 ffmpeg -v error -y -f lavfi -i testsrc=size=320x180 -frames:v 1 "$demo/media/poster.png"
 build/tests/make_fixtures demo "$demo/batch" --video "$demo/media/lesson.mp4" --poster "$demo/media/poster.png" >/dev/null
 
-say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+if [[ -t 1 ]]; then
+  say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+else
+  say() { printf '\n$ %s\n' "$*"; }
+fi
 run() { say "$*"; "$@" || echo "(exit status $?)"; }
 
 run "$eductl" validate "$demo/batch"
