@@ -113,6 +113,17 @@ if [[ "$before" == "$after" ]]; then
 else
   fail "fixtures dir changed: $(diff <(echo "$before") <(echo "$after") | head -5 | tr '\n' ' ')"
 fi
+# --- progress: drawn on stderr only when it is a terminal ---
+run_eductl "$out/pipe.txt" validate "$fx/valid.zip" "$fx/valid.tar.gz"
+check "no progress or diagnostics on stderr when it is not a terminal" test ! -s "$out/pipe.txt.err"
+if command -v script >/dev/null; then
+  # script(1) gives eductl a terminal; stdout goes to a file so only stderr reaches it.
+  (cd "$work" && script -qec "'$EDUCTL' validate '$fx/valid.zip' '$fx/valid.tar.gz' >'$out/tty.txt'" /dev/null) \
+    >"$out/tty.err" 2>&1 || true
+  check "progress line drawn (and cleared) on a terminal" grep -q $'\e\[K' "$out/tty.err"
+  check "no colour codes when stdout is not a terminal" bash -c "! grep -q $'\\e\\[3' '$out/tty.txt'"
+  check "a report still goes to stdout" grep -q "2 packages: 2 valid" "$out/tty.txt"
+fi
 check "working dir still empty" test -z "$(ls -A "$work")"
 check "no zip-slip target outside the fixtures" test ! -e "$tmp/evil.pdf"
 
