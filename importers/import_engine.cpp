@@ -81,9 +81,22 @@ class Writer {
       r.outcome = item.book || has_errors(item.findings) ? ImportOutcome::refused : ImportOutcome::skipped;
       return log(r);
     }
-    const BookRecord& book = *item.book;
+    BookRecord& book = *item.book;
     if (auto revs = m_catalog ? m_catalog->revisions_of(r.key) : std::nullopt) {
       const RevisionInfo& newest = revs->back();
+      if (item.auto_revision) {
+        // A listing record: the same content as any stored revision is unchanged,
+        // other content is the next revision.
+        for (const auto& rev : *revs)
+          if (rev.digest == item.digest) {
+            r.revision = rev.revision;
+            r.outcome = ImportOutcome::unchanged;
+            r.message = "the catalogue has this record's content as revision " + std::to_string(rev.revision);
+            return log(r);
+          }
+        book.revision = newest.revision + 1;
+        r.revision = book.revision;
+      }
       for (const auto& rev : *revs) {
         if (rev.revision != book.revision) continue;
         if (rev.digest == item.digest) {

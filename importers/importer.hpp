@@ -25,6 +25,9 @@ struct ImportItem {
   std::string digest;               // identifies the delivered bytes: same digest = same delivery
   std::uint64_t bytes = 0;          // content bytes of the book
   std::vector<StagedBlob> blobs;    // staged content, committed only if the item is taken
+  // Sources without revisions (the platform listing) are snapshots of the truth: a
+  // changed record becomes the next revision instead of a revision conflict.
+  bool auto_revision = false;
   bool unreadable = false;          // the input could not be read at all (exit 3)
   std::string error;                // why, when unreadable
 };

@@ -49,6 +49,7 @@ class PlatformListingImporter final : public Importer {
         by_record.erase(it);
       }
       item.digest = book_digest(book);
+      item.auto_revision = true;
       for (const auto& f : book.files) item.bytes += f.size;
       item.book = std::move(book);
       items.push_back(std::move(item));

@@ -115,3 +115,34 @@ TEST_CASE("import: a PDF folder's files get the same media checks as package ent
   CHECK(s.store.stored_blobs == 1);
   CHECK(std::filesystem::is_empty(t / "data/tmp"));
 }
+
+TEST_CASE("import: a changed platform listing record becomes the next revision", "[import][listing]") {
+  TempDir t;
+  auto listing = [&](const std::string& title) {
+    nlohmann::json r = {{"id", "5f3c0a7e-1b2d-4c3e-9f10-aa11bb22cc33"},
+                        {"title", title},
+                        {"resource_type_code", "teachingmaterials"},
+                        {"provider_list", {{{"name", "人民教育出版社"}}}},
+                        {"custom_properties", {{"format", "pdf"}, {"size", 1024}}},
+                        {"tag_list",
+                         {{{"tag_dimension_id", "zxxxd"}, {"tag_name", "初中"}},
+                          {{"tag_dimension_id", "zxxnj"}, {"tag_name", "七年级"}},
+                          {{"tag_dimension_id", "zxxcc"}, {"tag_name", "上册"}},
+                          {{"tag_dimension_id", "zxxbb"}, {"tag_name", "人教版"}},
+                          {{"tag_dimension_id", "zxxxk"}, {"tag_name", "数学"}}}}};
+    return nlohmann::json::array({r}).dump();
+  };
+  test::write_file(t / "v1.json", listing("义务教育教科书·数学七年级上册"));
+  test::write_file(t / "v2.json", listing("（根据2022年版课程标准修订）义务教育教科书·数学七年级上册"));
+  auto first = import(t / "data", {t / "v1.json"});
+  REQUIRE(first.items.size() == 1);
+  CHECK(first.items[0].outcome == ImportOutcome::imported);
+  CHECK(first.items[0].revision == std::optional<std::int64_t>(1));
+  auto second = import(t / "data", {t / "v2.json"});
+  CHECK(second.items[0].outcome == ImportOutcome::imported);
+  CHECK(second.items[0].revision == std::optional<std::int64_t>(2));
+  // An older listing read again changes nothing: its content is revision 1.
+  auto again = import(t / "data", {t / "v1.json"});
+  CHECK(again.items[0].outcome == ImportOutcome::unchanged);
+  CHECK(again.items[0].revision == std::optional<std::int64_t>(1));
+}
