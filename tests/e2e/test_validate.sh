@@ -118,7 +118,7 @@ run_eductl "$out/pipe.txt" validate "$fx/valid.zip" "$fx/valid.tar.gz"
 check "no progress or diagnostics on stderr when it is not a terminal" test ! -s "$out/pipe.txt.err"
 if command -v script >/dev/null; then
   # script(1) gives eductl a terminal; stdout goes to a file so only stderr reaches it.
-  (cd "$work" && script -qec "'$EDUCTL' validate '$fx/valid.zip' '$fx/valid.tar.gz' >'$out/tty.txt'" /dev/null) \
+  (cd "$work" && script -qec "'$EDUCTL' validate '$fx/valid.zip' '$fx/valid.tar.gz' >'$out/tty.txt'" /dev/null </dev/null) \
     >"$out/tty.err" 2>&1 || true
   check "progress line drawn (and cleared) on a terminal" grep -q $'\e\[K' "$out/tty.err"
   check "no colour codes when stdout is not a terminal" bash -c "! grep -q $'\\e\\[3' '$out/tty.txt'"
