@@ -18,14 +18,12 @@ namespace eductl {
 namespace fs = std::filesystem;
 
 void decode_entry_name(RawEntry& e) {
-  e.name_from_gbk = false;
   if (is_valid_utf8(e.raw_name)) {
     e.name = e.raw_name;
     e.name_decoded = true;
   } else if (auto gbk = gbk_to_utf8(e.raw_name)) {
     e.name = std::move(*gbk);
     e.name_decoded = true;
-    e.name_from_gbk = true;
   } else {
     e.name = printable(e.raw_name);
     e.name_decoded = false;
@@ -145,26 +143,17 @@ Status walk_archive(archive* a, const EntryVisitor& visit) {
 
 class ArchiveSource final : public EntrySource {
  public:
-  ArchiveSource(fs::path path, std::uint64_t size) : m_path(std::move(path)), m_size(size) {}
+  explicit ArchiveSource(fs::path path) : m_path(std::move(path)) {}
   ContainerKind kind() const override { return ContainerKind::archive; }
-  std::string format_name() const override { return m_format; }
-  std::uint64_t container_size() const override { return m_size; }
   Status walk(const EntryVisitor& visit) override {
     ArchivePtr a = new_reader(true);
     if (archive_read_open_filename(a.get(), m_path.c_str(), k_block) != ARCHIVE_OK)
       return make_error(ErrorKind::bad_input, archive_error_string(a.get()) ? archive_error_string(a.get()) : "cannot open archive");
-    auto st = walk_archive(a.get(), [&](const RawEntry& e, EntryData& d) {
-      if (m_format.empty() && archive_format_name(a.get())) m_format = archive_format_name(a.get());
-      return visit(e, d);
-    });
-    if (m_format.empty() && archive_format_name(a.get())) m_format = archive_format_name(a.get());
-    return st;
+    return walk_archive(a.get(), visit);
   }
 
  private:
   fs::path m_path;
-  std::uint64_t m_size;
-  std::string m_format;
 };
 
 class FileData final : public EntryData {
@@ -198,8 +187,6 @@ class DirectorySource final : public EntrySource {
  public:
   explicit DirectorySource(fs::path root) : m_root(std::move(root)) {}
   ContainerKind kind() const override { return ContainerKind::directory; }
-  std::string format_name() const override { return "directory"; }
-  std::uint64_t container_size() const override { return 0; }
   Status walk(const EntryVisitor& visit) override {
     // Sorted, so results and hashes are independent of directory order.
     std::vector<fs::path> paths;
@@ -252,8 +239,6 @@ class NestedSource final : public EntrySource {
  public:
   explicit NestedSource(ReadCallback read) : m_read(std::move(read)) {}
   ContainerKind kind() const override { return ContainerKind::archive; }
-  std::string format_name() const override { return "zip (nested)"; }
-  std::uint64_t container_size() const override { return 0; }
   Status walk(const EntryVisitor& visit) override {
     ArchivePtr a = new_reader(false);
     if (archive_read_open(a.get(), this, nullptr, &NestedSource::read_cb, nullptr) != ARCHIVE_OK)
@@ -290,7 +275,7 @@ Result<std::unique_ptr<EntrySource>> open_entry_source(const fs::path& path) {
     return make_error(ErrorKind::bad_input, "not a regular file or directory", path.string());
   if (::access(path.c_str(), R_OK) != 0)
     return make_error(ErrorKind::bad_input, std::strerror(errno), path.string());
-  return std::unique_ptr<EntrySource>(new ArchiveSource(path, fs::file_size(path, ec)));
+  return std::unique_ptr<EntrySource>(new ArchiveSource(path));
 }
 
 std::unique_ptr<EntryData> open_file_data(int fd) { return std::make_unique<FileData>(fd); }

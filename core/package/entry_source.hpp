@@ -19,7 +19,6 @@ struct RawEntry {
   std::string raw_name;  // bytes as stored in the container
   std::string name;      // UTF-8 name (decoded from GBK where needed); printable raw if undecodable
   bool name_decoded = true;
-  bool name_from_gbk = false;
   EntryType type = EntryType::file;
   std::string link_target;          // symlink / hardlink target, for messages
   std::int64_t header_size = -1;    // size the header claims, -1 if unknown
@@ -45,8 +44,6 @@ class EntrySource {
  public:
   virtual ~EntrySource() = default;
   virtual ContainerKind kind() const = 0;
-  virtual std::string format_name() const = 0;  // "ZIP 2.0 (deflation)", "POSIX pax tar / gzip", "directory"
-  virtual std::uint64_t container_size() const = 0;
   // Error kinds: bad_input when the container is corrupt or truncated (entries visited
   // before that point stay valid), interrupted, or whatever the visitor returned.
   virtual Status walk(const EntryVisitor& visit) = 0;
