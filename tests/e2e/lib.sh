@@ -1,6 +1,7 @@
 # Shared by the e2e scripts: temp dir, check counters and the closing line ctest reads.
 # Source it after setting nothing; it defines $tmp, ok, fail, check, jq_true, finish.
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # parse_expected sets variables the sourcing script reads
 
 tmp=$(mktemp -d)
 _cleanup_hooks=()
@@ -44,4 +45,21 @@ parse_expected() {
   flag_args=()
   [[ -n "$flags" ]] && read -r -a flag_args <<<"$flags"
   return 0
+}
+
+# expect_codes LABEL JSON ARRAY CODES: each comma-separated code in CODES is among
+# ARRAY[].findings[].code of the JSON report (ARRAY: .packages for validate, .items for
+# import); one ok/FAIL line per code.
+expect_codes() {
+  local label=$1 json=$2 array=$3 codes=$4 found code want
+  [[ -z "$codes" ]] && return 0
+  found=$(jq -r "[$array[].findings[].code] | unique | join(\",\")" "$json" 2>/dev/null || true)
+  IFS=',' read -r -a want <<<"$codes"
+  for code in "${want[@]}"; do
+    if jq_true --arg c "$code" "any($array[].findings[]; .code == \$c)" "$json"; then
+      ok "$label: reports $code"
+    else
+      fail "$label: no $code among findings [$found]"
+    fi
+  done
 }

@@ -180,15 +180,7 @@ while IFS= read -r line || [[ -n "$line" ]]; do
         and .items[0].outcome == $o and .run == null and .summary.imported == 0' "$json"; then
     fail "$file: not one $want_outcome item with no run in the JSON report"
   fi
-  found=$(jq -r '[.items[].findings[].code] | unique | join(",")' "$json" 2>/dev/null || true)
-  IFS=',' read -r -a want_codes <<<"$codes"
-  for code in "${want_codes[@]}"; do
-    if jq_true --arg c "$code" 'any(.items[].findings[]; .code == $c)' "$json"; then
-      ok "$file: reports $code"
-    else
-      fail "$file: no $code among findings [$found]"
-    fi
-  done
+  expect_codes "$file" "$json" .items "$codes"
   same_state "$file" "$base" "$d1"
 done <"$fx/expected.tsv"
 check "expected.tsv has hostile fixtures ($hostile)" test "$hostile" -gt 40

@@ -55,17 +55,7 @@ while IFS= read -r line || [[ -n "$line" ]]; do
     fail "$file: stdout is not one-package eductl.validate/1 JSON"
     continue
   fi
-  found=$(jq -r '[.packages[].findings[].code] | unique | join(",")' "$json")
-  if [[ -n "$codes" ]]; then
-    IFS=',' read -r -a want_codes <<<"$codes"
-    for code in "${want_codes[@]}"; do
-      if jq_true --arg c "$code" 'any(.packages[].findings[]; .code == $c)' "$json"; then
-        ok "$file: reports $code"
-      else
-        fail "$file: no $code among findings [$found]"
-      fi
-    done
-  fi
+  expect_codes "$file" "$json" .packages "$codes"
   if [[ "$want_exit" == 0 ]]; then
     errors=$(jq -r '[.packages[].findings[] | select(.severity == "error") | .code] | join(",")' "$json")
     if [[ -z "$errors" ]]; then ok "$file: no error findings"; else fail "$file: error findings [$errors]"; fi
