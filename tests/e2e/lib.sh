@@ -51,12 +51,12 @@ parse_expected() {
 # ARRAY[].findings[].code of the JSON report (ARRAY: .packages for validate, .items for
 # import); one ok/FAIL line per code.
 expect_codes() {
-  local label=$1 json=$2 array=$3 codes=$4 found code want
+  local label=$1 json=$2 array=$3 codes=$4 found code wanted
   [[ -z "$codes" ]] && return 0
-  found=$(jq -r "[$array[].findings[].code] | unique | join(\",\")" "$json" 2>/dev/null || true)
-  IFS=',' read -r -a want <<<"$codes"
-  for code in "${want[@]}"; do
-    if jq_true --arg c "$code" "any($array[].findings[]; .code == \$c)" "$json"; then
+  found=$(jq -r "[${array}[].findings[].code] | unique | join(\",\")" "$json" 2>/dev/null || true)
+  IFS=',' read -r -a wanted <<<"$codes"
+  for code in "${wanted[@]}"; do
+    if jq_true --arg c "$code" "any(${array}[].findings[]; .code == \$c)" "$json"; then
       ok "$label: reports $code"
     else
       fail "$label: no $code among findings [$found]"
