@@ -97,3 +97,10 @@ make_workdir() {
     workdir=$(cd "$workdir" && pwd)
   fi
 }
+
+# gib BYTES: "2.11"
+gib() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1073741824 }'; }
+# timer_name: how runs are timed here
+timer_name() { command -v hyperfine >/dev/null && echo hyperfine || echo /usr/bin/time; }
+# result_row LABEL SECONDS MBPS: one aligned line of a results table
+result_row() { printf '%-44s %8.2f s %9s MB/s\n' "$1" "$2" "$3"; }
