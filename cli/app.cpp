@@ -6,7 +6,7 @@
 #include <clocale>
 #include <cstdlib>
 
-#include "cli/context.hpp"
+#include "commands/context.hpp"
 #include "commands/catalog.hpp"
 #include "commands/import.hpp"
 #include "commands/rules.hpp"

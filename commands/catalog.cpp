@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "cli/progress.hpp"
+#include "commands/progress.hpp"
 #include "commands/render.hpp"
 #include "core/catalog/catalog.hpp"
 #include "core/package/vocab.hpp"
@@ -256,7 +256,7 @@ void register_store(CLI::App& app, Context& ctx, int& exit_code) {
     }
     std::uint64_t total = 0;
     for (const auto& o : objects) total += o.second;
-    ProgressLine progress(ctx.progress, "verify", objects.size(), total);
+    ProgressLine progress(ctx, {"verify", "objects", objects.size(), total});
     auto problems = st->verify(objects, [&](std::uint64_t n) { progress.add_bytes(n); });
     progress.finish();
     if (ctx.json) {

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <memory>
 
-#include "cli/progress.hpp"
+#include "commands/progress.hpp"
 #include "commands/common.hpp"
 #include "commands/render.hpp"
 #include "core/util/text.hpp"
@@ -100,7 +100,7 @@ int run_import_cmd(ImportArgs& a, const Context& ctx, const std::string& command
   std::unique_ptr<ProgressLine> progress;
   ImportCallbacks cb;
   cb.on_start = [&](std::uint64_t n, std::uint64_t bytes) {
-    progress = std::make_unique<ProgressLine>(ctx.progress, a.dry_run ? "import (dry run)" : "import", n, bytes);
+    progress = std::make_unique<ProgressLine>(ctx, ProgressSpec{a.dry_run ? "import (dry run)" : "import", "inputs", n, bytes});
   };
   cb.on_bytes = [&](std::uint64_t n) {
     if (progress) progress->add_bytes(n);

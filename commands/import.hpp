@@ -1,7 +1,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
-#include "cli/context.hpp"
+#include "commands/context.hpp"
 
 namespace eductl {
 void register_import(CLI::App& app, Context& ctx, int& exit_code);

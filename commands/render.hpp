@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/context.hpp"
-#include "core/validate/finding.hpp"
+#include "commands/context.hpp"
+#include "core/findings/finding.hpp"
 
 namespace eductl {
 

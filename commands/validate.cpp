@@ -1,6 +1,6 @@
 #include "commands/validate.hpp"
 
-#include "cli/progress.hpp"
+#include "commands/progress.hpp"
 #include "commands/render.hpp"
 #include "core/package/discover.hpp"
 #include "core/util/cancel.hpp"
@@ -77,7 +77,7 @@ int run_validate(const ValidateOptions& opts, const Context& ctx) {
   std::vector<PackageInput> inputs = discover_packages(opts.paths, opts.recursive);
   std::uint64_t total_bytes = 0;
   for (const auto& in : inputs) total_bytes += in.size;
-  ProgressLine progress(ctx.progress, "validate", inputs.size(), total_bytes);
+  ProgressLine progress(ctx, {"validate", "packages", inputs.size(), total_bytes});
 
   std::size_t valid = 0, invalid = 0, unreadable = 0, errors = 0, warnings = 0;
   bool was_interrupted = false;

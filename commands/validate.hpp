@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "cli/context.hpp"
+#include "commands/context.hpp"
 #include "commands/common.hpp"
 
 namespace eductl {

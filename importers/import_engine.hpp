@@ -13,7 +13,7 @@
 #include "core/catalog/catalog.hpp"
 #include "core/package/scan.hpp"
 #include "core/store/blob_store.hpp"
-#include "core/validate/finding.hpp"
+#include "core/findings/finding.hpp"
 
 namespace eductl {
 

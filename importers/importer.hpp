@@ -14,7 +14,7 @@
 #include "core/package/book.hpp"
 #include "core/package/scan.hpp"
 #include "core/store/blob_store.hpp"
-#include "core/validate/finding.hpp"
+#include "core/findings/finding.hpp"
 
 namespace eductl {
 

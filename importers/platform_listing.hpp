@@ -10,7 +10,7 @@
 
 #include "core/package/book.hpp"
 #include "core/util/result.hpp"
-#include "core/validate/finding.hpp"
+#include "core/findings/finding.hpp"
 
 namespace eductl {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/validate/finding.hpp"
+#include "core/findings/finding.hpp"
 
 namespace eductl {
 

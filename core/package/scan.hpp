@@ -13,7 +13,7 @@
 
 #include "core/package/entry_source.hpp"
 #include "core/package/media.hpp"
-#include "core/validate/finding.hpp"
+#include "core/findings/finding.hpp"
 
 namespace eductl {
 

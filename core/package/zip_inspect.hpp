@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "core/package/entry_source.hpp"
-#include "core/validate/finding.hpp"
+#include "core/findings/finding.hpp"
 
 namespace eductl {
 

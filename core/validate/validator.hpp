@@ -8,7 +8,7 @@
 
 #include "core/package/book.hpp"
 #include "core/package/scan.hpp"
-#include "core/validate/finding.hpp"
+#include "core/findings/finding.hpp"
 
 namespace eductl {
 

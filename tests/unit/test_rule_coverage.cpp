@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "core/validate/rules.hpp"
+#include "core/findings/rules.hpp"
 #include "core/validate/validator.hpp"
 #include "support.hpp"
 

@@ -4,7 +4,7 @@
 #include <span>
 #include <string_view>
 
-#include "core/validate/finding.hpp"
+#include "core/findings/finding.hpp"
 
 namespace eductl {
 

@@ -1,9 +1,9 @@
-#include "core/validate/finding.hpp"
+#include "core/findings/finding.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
-#include "core/validate/rules.hpp"
+#include "core/findings/rules.hpp"
 
 namespace eductl {
 

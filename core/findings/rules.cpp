@@ -1,4 +1,4 @@
-#include "core/validate/rules.hpp"
+#include "core/findings/rules.hpp"
 
 #include <algorithm>
 #include <array>
@@ -115,8 +115,8 @@ constexpr Rule k_rules[] = {
     {"EPUB-SPINE", error, "media", "An EPUB spine is empty or refers to an id not in the manifest.", "Make every spine itemref name a manifest item."},
     {"EPUB-CORRUPT", error, "media", "An EPUB's zip container is corrupt.", "Re-pack the EPUB."},
     {"ZIP-CORRUPT", error, "media", "A courseware zip is corrupt or unsafe (traversal, links).", "Re-pack the courseware bundle."},
-#include "core/validate/rules_listing.inc"
-#include "core/validate/rules_csv.inc"
+#include "core/findings/rules_listing.inc"
+#include "core/findings/rules_csv.inc"
     // --- import ---
     {"IMP-REVISION-LOWER", error, "import", "The package's revision is lower than the catalogue's current revision of the book.",
      "Deliver a revision higher than the current one (see `eductl catalog show`)."},

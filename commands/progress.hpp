@@ -1,5 +1,6 @@
-// A progress line on stderr (packages, bytes, rate, ETA), redrawn a few times a second
-// from its own thread; does nothing unless enabled (stderr is a TTY and not --quiet).
+// A progress line on the context's error stream (items of a named unit, bytes, rate,
+// ETA), redrawn a few times a second from its own thread; does nothing unless the
+// context allows progress (stderr is a TTY and not --quiet).
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -9,11 +10,20 @@
 #include <string>
 #include <thread>
 
+#include "commands/context.hpp"
+
 namespace eductl {
+
+struct ProgressSpec {
+  std::string label;           // what runs: "validate", "import", "verify"
+  std::string unit;            // what the items are: "packages", "objects", "files", "lines"
+  std::uint64_t total_items = 0;
+  std::uint64_t total_bytes = 0;  // 0: unknown, no ETA
+};
 
 class ProgressLine {
  public:
-  ProgressLine(bool enabled, std::string label, std::uint64_t total_items, std::uint64_t total_bytes);
+  ProgressLine(const Context& ctx, ProgressSpec spec);
   ~ProgressLine();
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
@@ -24,11 +34,10 @@ class ProgressLine {
   void finish();
 
  private:
-  void draw(bool final);
+  void draw();
+  std::ostream* m_err;
   bool m_enabled;
-  std::string m_label;
-  std::uint64_t m_total_items;
-  std::uint64_t m_total_bytes;
+  ProgressSpec m_spec;
   std::atomic<std::uint64_t> m_bytes{0};
   std::atomic<std::uint64_t> m_items{0};
   std::chrono::steady_clock::time_point m_start;
