@@ -9,8 +9,11 @@
 #include "commands/context.hpp"
 #include "commands/catalog.hpp"
 #include "commands/import.hpp"
+#include "commands/render.hpp"
 #include "commands/rules.hpp"
+#include "commands/store.hpp"
 #include "commands/validate.hpp"
+#include "core/db/sqlite.hpp"
 #include "core/util/cancel.hpp"
 #include "core/util/result.hpp"
 
@@ -60,7 +63,9 @@ int run_app(int argc, char** argv) {
     if (!data.empty()) ctx.data_dir = data;
     ctx.json = json;
     ctx.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
-    ctx.color = !json && ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+    // no-color.org: only a NO_COLOR that is set and not empty turns colour off.
+    const char* no_color = std::getenv("NO_COLOR");
+    ctx.color = !json && ::isatty(STDOUT_FILENO) && !(no_color && *no_color);
     ctx.progress = !quiet && ::isatty(STDERR_FILENO);
   });
 
@@ -68,10 +73,16 @@ int run_app(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version arrive here too, with exit code 0; real parse errors map to 2.
-    return app.exit(e) == 0 ? 0 : static_cast<int>(ErrorKind::usage);
+    if (app.exit(e) == 0) return 0;
+    // --json asks for one JSON document whatever happens, and the flag may not have
+    // been parsed yet when the error came.
+    for (int i = 1; i < argc; ++i)
+      if (std::string_view(argv[i]) == "--json") ctx.json = true;
+    if (ctx.json) print_json(ctx, error_json(make_error(ErrorKind::usage, e.what())));
+    return static_cast<int>(ErrorKind::usage);
   } catch (const std::exception& e) {
-    std::cerr << "eductl: internal error: " << e.what() << '\n';
-    return static_cast<int>(ErrorKind::internal);
+    // Database failures keep their meaning (busy = locked); anything else is a bug.
+    return report_error(ctx, db::to_error(e, "internal error"));
   }
   if (interrupted() && exit_code == 0) return static_cast<int>(ErrorKind::interrupted);
   return exit_code;

@@ -2,12 +2,9 @@
 
 #include <memory>
 
-#include "commands/progress.hpp"
 #include "commands/render.hpp"
-#include "core/catalog/catalog.hpp"
+#include "core/data/data_folder.hpp"
 #include "core/package/vocab.hpp"
-#include "core/store/blob_store.hpp"
-#include "core/util/lock.hpp"
 #include "core/util/text.hpp"
 
 namespace eductl {
@@ -39,25 +36,23 @@ std::string book_ref(const BookSummary& s) {
                                               : s.record.meta.publisher_code + "/" + s.record.package_id;
 }
 
-Result<Catalog> open_for_reading(const Context& ctx) { return Catalog::open(ctx.data_dir, true); }
+// Readers never write: a read-only folder or mount works, and a folder with no
+// catalogue (or one still being created) says so.
+Result<Catalog> open_for_reading(const Context& ctx) { return DataFolder(ctx.data_dir).catalog(Access::read_only); }
 
-int fail(const Context& ctx, const Error& e) {
-  ctx.warn(e.describe());
-  return static_cast<int>(e.kind);
-}
+struct ListOptions {
+  BookFilter filter;
+  int grade = 0;  // 0: any
+};
 
-// True (after reporting the error and setting the exit code) when `r` failed.
-template <class T>
-bool failed(const Result<T>& r, const Context& ctx, int& exit_code) {
-  if (r) return false;
-  exit_code = fail(ctx, r.error());
-  return true;
-}
-
-int run_list(const BookFilter& f, const Context& ctx) {
+int run_list(const ListOptions& o, const Context& ctx) {
   auto cat = open_for_reading(ctx);
-  if (!cat) return fail(ctx, cat.error());
-  auto books = cat->list_books(f);
+  if (!cat) return report_error(ctx, cat.error());
+  BookFilter f = o.filter;
+  if (o.grade) f.grade = o.grade;
+  auto listed = cat->list_books(f);
+  if (!listed) return report_error(ctx, listed.error());
+  const auto& books = *listed;
   if (ctx.json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& b : books) arr.push_back(meta_json(b));
@@ -79,9 +74,9 @@ int run_list(const BookFilter& f, const Context& ctx) {
 
 int run_show(const std::string& book, const Context& ctx) {
   auto cat = open_for_reading(ctx);
-  if (!cat) return fail(ctx, cat.error());
+  if (!cat) return report_error(ctx, cat.error());
   auto d = cat->show_book(book);
-  if (!d) return fail(ctx, d.error());
+  if (!d) return report_error(ctx, d.error());
   const BookMeta& m = d->current.meta;
   if (ctx.json) {
     nlohmann::json j = meta_json(d->summary);
@@ -106,7 +101,7 @@ int run_show(const std::string& book, const Context& ctx) {
     return 0;
   }
   std::ostream& out = *ctx.out;
-  out << m.title << "\n";
+  out << printable(m.title) << "\n";
   Table info{{"", ""}, {}, {}};
   auto row = [&](const char* k, const std::string& v) {
     if (!v.empty()) info.rows.push_back({k, v});
@@ -129,11 +124,12 @@ int run_show(const std::string& book, const Context& ctx) {
   if (!d->current.contents.empty()) {
     out << "\ncontents\n";
     for (const auto& u : d->current.contents) {
-      out << "  " << u.title << "\n";
+      out << "  " << printable(u.title) << "\n";
       for (const auto& l : u.lessons) {
-        out << "    " << l.id << "  " << l.title << "\n";
+        out << "    " << printable(l.id) << "  " << printable(l.title) << "\n";
         for (const auto& r : l.resources)
-          out << "      " << pad_right(r.kind, 15) << r.file << (r.pages.empty() ? "" : "  pp. " + r.pages) << "\n";
+          out << "      " << pad_right(printable(r.kind), 15) << printable(r.file)
+              << (r.pages.empty() ? "" : "  pp. " + printable(r.pages)) << "\n";
       }
     }
   }
@@ -153,8 +149,10 @@ int run_show(const std::string& book, const Context& ctx) {
 
 int run_stats(const Context& ctx) {
   auto cat = open_for_reading(ctx);
-  if (!cat) return fail(ctx, cat.error());
-  CatalogStats s = cat->stats();
+  if (!cat) return report_error(ctx, cat.error());
+  auto got = cat->stats();
+  if (!got) return report_error(ctx, got.error());
+  const CatalogStats& s = *got;
   const std::uint64_t saved = s.referenced_bytes - std::min(s.referenced_bytes, s.unique_bytes);
   if (ctx.json) {
     auto groups = [](const auto& v) {
@@ -186,27 +184,34 @@ int run_stats(const Context& ctx) {
   return 0;
 }
 
+int run_migrate(const Context& ctx) {
+  const DataFolder data(ctx.data_dir);
+  auto lock = data.lock("catalog migrate");
+  if (!lock) return report_error(ctx, lock.error());
+  auto c = data.catalog(Access::read_write);
+  if (!c) return report_error(ctx, c.error());
+  if (ctx.json) print_json(ctx, {{"schema", "eductl.catalog.migrate/1"}, {"version", c->schema_version()}});
+  else *ctx.out << "catalogue schema at version " << c->schema_version() << '\n';
+  return 0;
+}
+
 }  // namespace
 
 void register_catalog(CLI::App& app, Context& ctx, int& exit_code) {
   CLI::App* cat = app.add_subcommand("catalog", "Browse the catalogue: list, show, stats, migrate");
   cat->require_subcommand(1);
 
-  auto filter = std::make_shared<BookFilter>();
-  auto grade = std::make_shared<int>(0);
+  auto lo = std::make_shared<ListOptions>();
   CLI::App* list = cat->add_subcommand("list", "List books (current revision) with filters");
-  list->add_option("--publisher", filter->publisher, "Publisher code, e.g. PEP");
-  list->add_option("--stage", filter->stage, "primary, junior, senior or special");
-  list->add_option("--grade", *grade, "Books for this grade (1-12; spans count)")->check(CLI::Range(1, 12));
-  list->add_option("--subject", filter->subject, "Subject code, e.g. math, arts-music, life-chinese");
-  list->add_option("--edition", filter->edition, "Edition text, e.g. 人教版 (substring match)");
-  list->add_option("--kind", filter->kind, "student, teacher, reader, atlas or practice");
-  list->add_option("--search", filter->text, "Text in the title or package id");
+  list->add_option("--publisher", lo->filter.publisher, "Publisher code, e.g. PEP");
+  list->add_option("--stage", lo->filter.stage, "primary, junior, senior or special");
+  list->add_option("--grade", lo->grade, "Books for this grade (1-12; spans count)")->check(CLI::Range(1, 12));
+  list->add_option("--subject", lo->filter.subject, "Subject code, e.g. math, arts-music, life-chinese");
+  list->add_option("--edition", lo->filter.edition, "Edition text, e.g. 人教版 (substring match)");
+  list->add_option("--kind", lo->filter.kind, "student, teacher, reader, atlas or practice");
+  list->add_option("--search", lo->filter.text, "Text in the title or package id");
   list->footer("Examples:\n  eductl catalog list --stage junior --subject math\n  eductl catalog list --grade 6 --edition 统编版 --json");
-  list->callback([filter, grade, &ctx, &exit_code] {
-    if (*grade) filter->grade = *grade;
-    exit_code = run_list(*filter, ctx);
-  });
+  list->callback([lo, &ctx, &exit_code] { exit_code = run_list(*lo, ctx); });
 
   auto book = std::make_shared<std::string>();
   CLI::App* show = cat->add_subcommand("show", "Show one book: metadata, units, lessons, resources, files, revisions");
@@ -219,81 +224,7 @@ void register_catalog(CLI::App& app, Context& ctx, int& exit_code) {
   stats->callback([&ctx, &exit_code] { exit_code = run_stats(ctx); });
 
   CLI::App* migrate = cat->add_subcommand("migrate", "Bring the catalogue schema up to date (also done by every writer)");
-  migrate->callback([&ctx, &exit_code] {
-    auto lock = WriterLock::acquire(ctx.data_dir, "catalog migrate");
-    if (failed(lock, ctx, exit_code)) return;
-    auto c = Catalog::open(ctx.data_dir);
-    if (failed(c, ctx, exit_code)) return;
-    if (ctx.json) print_json(ctx, {{"schema", "eductl.catalog.migrate/1"}, {"version", c->schema_version()}});
-    else *ctx.out << "catalogue schema at version " << c->schema_version() << '\n';
-    exit_code = 0;
-  });
-}
-
-void register_store(CLI::App& app, Context& ctx, int& exit_code) {
-  CLI::App* store = app.add_subcommand("store", "Check and clean the content store: verify, gc");
-  store->require_subcommand(1);
-
-  auto sample = std::make_shared<double>(1.0);
-  CLI::App* verify = store->add_subcommand("verify", "Re-hash stored content; report missing or corrupt objects");
-  verify->add_option("--sample", *sample, "Fraction of objects to re-hash, e.g. 0.1 (default: all)")
-      ->check(CLI::Range(0.0, 1.0));
-  verify->footer(
-      "Exit status: 0 all good, 1 missing or corrupt objects found.\n\n"
-      "Examples:\n  eductl store verify\n  eductl store verify --sample 0.05 --json   # a nightly spot check");
-  verify->callback([sample, &ctx, &exit_code] {
-    auto cat = Catalog::open(ctx.data_dir, true);
-    if (failed(cat, ctx, exit_code)) return;
-    auto st = BlobStore::open(ctx.data_dir);
-    if (failed(st, ctx, exit_code)) return;
-    auto objects = cat->referenced_blob_sizes();
-    if (*sample < 1.0) {
-      // A deterministic spread: every k-th object, so repeated samples cover different ones only if asked.
-      std::size_t step = static_cast<std::size_t>(1.0 / std::max(*sample, 1e-6));
-      std::vector<std::pair<std::string, std::uint64_t>> picked;
-      for (std::size_t i = 0; i < objects.size(); i += std::max<std::size_t>(step, 1)) picked.push_back(objects[i]);
-      objects = std::move(picked);
-    }
-    std::uint64_t total = 0;
-    for (const auto& o : objects) total += o.second;
-    ProgressLine progress(ctx, {"verify", "objects", objects.size(), total});
-    auto problems = st->verify(objects, [&](std::uint64_t n) { progress.add_bytes(n); });
-    progress.finish();
-    if (ctx.json) {
-      nlohmann::json arr = nlohmann::json::array();
-      for (const auto& p : problems) arr.push_back({{"sha256", p.sha256}, {"problem", p.problem}});
-      print_json(ctx, {{"schema", "eductl.store.verify/1"}, {"checked", objects.size()}, {"bytes", total}, {"problems", arr}});
-    } else {
-      for (const auto& p : problems) *ctx.out << paint(ctx, Color::red, "✗ ") << p.sha256 << "  " << p.problem << '\n';
-      *ctx.out << objects.size() << " objects checked (" << human_bytes(total) << "), " << problems.size() << " problems\n";
-    }
-    exit_code = problems.empty() ? 0 : 1;
-  });
-
-  auto dry = std::make_shared<bool>(false);
-  CLI::App* gc = store->add_subcommand("gc", "Remove content no revision references, and leftovers of interrupted imports");
-  gc->add_flag("-n,--dry-run", *dry, "Only report what would be removed");
-  gc->footer("Examples:\n  eductl store gc --dry-run -v\n  eductl import --keep-revisions 2 incoming/ && eductl store gc");
-  gc->callback([dry, &ctx, &exit_code] {
-    auto lock = WriterLock::acquire(ctx.data_dir, "store gc");
-    if (failed(lock, ctx, exit_code)) return;
-    auto cat = Catalog::open(ctx.data_dir);
-    if (failed(cat, ctx, exit_code)) return;
-    auto st = BlobStore::open(ctx.data_dir);
-    if (failed(st, ctx, exit_code)) return;
-    auto r = st->gc(cat->referenced_blobs(), *dry);
-    if (failed(r, ctx, exit_code)) return;
-    if (ctx.json) {
-      print_json(ctx, {{"schema", "eductl.store.gc/1"}, {"dry_run", *dry}, {"objects", r->objects}, {"bytes", r->bytes},
-                       {"temp_files", r->temps}, {"temp_bytes", r->temp_bytes}, {"removed", r->removed}});
-    } else {
-      if (ctx.verbosity == Verbosity::verbose)
-        for (const auto& sha : r->removed) *ctx.out << (*dry ? "would remove " : "removed ") << sha << '\n';
-      *ctx.out << (*dry ? "would remove " : "removed ") << r->objects << " unreferenced objects (" << human_bytes(r->bytes)
-               << ") and " << r->temps << " staging leftovers (" << human_bytes(r->temp_bytes) << ")\n";
-    }
-    exit_code = 0;
-  });
+  migrate->callback([&ctx, &exit_code] { exit_code = run_migrate(ctx); });
 }
 
 }  // namespace eductl

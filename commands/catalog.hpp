@@ -5,5 +5,4 @@
 
 namespace eductl {
 void register_catalog(CLI::App& app, Context& ctx, int& exit_code);
-void register_store(CLI::App& app, Context& ctx, int& exit_code);
 }  // namespace eductl

@@ -52,25 +52,26 @@ void print_item(const Context& ctx, const ImportItemResult& r) {
       (r.outcome == ImportOutcome::imported || r.outcome == ImportOutcome::unchanged || r.outcome == ImportOutcome::skipped))
     return;
   std::string what = std::string(to_string(r.outcome));
-  *ctx.out << paint(ctx, outcome_color(r.outcome), pad_right(what, 12)) << ' ' << r.source;
+  // Every string here comes from the input or the catalogue: printable() keeps control
+  // characters in a title or file name from driving the terminal.
+  *ctx.out << paint(ctx, outcome_color(r.outcome), pad_right(what, 12)) << ' ' << printable(r.source);
   if (!r.key.package_id.empty())
-    *ctx.out << "  " << (r.key.publisher_code.empty() ? "" : r.key.publisher_code + "/") << r.key.package_id
+    *ctx.out << "  " << printable((r.key.publisher_code.empty() ? "" : r.key.publisher_code + "/") + r.key.package_id)
              << (r.revision ? " r" + std::to_string(*r.revision) : "");
-  if (!r.title.empty()) *ctx.out << "  " << r.title;
+  if (!r.title.empty()) *ctx.out << "  " << printable(r.title);
   *ctx.out << '\n';
-  // "unchanged" says it all in the text report; the reason stays in --json.
-  if (!r.message.empty() && r.outcome != ImportOutcome::imported && r.outcome != ImportOutcome::unchanged)
-    *ctx.out << "    " << r.message << '\n';
+  // "unchanged" says it all in the text report (but for content it restored); the reason stays in --json.
+  if (!r.message.empty() && r.outcome != ImportOutcome::imported &&
+      (r.outcome != ImportOutcome::unchanged || r.stored.restored_blobs > 0 || r.stored.stored_blobs > 0))
+    *ctx.out << "    " << printable(r.message) << '\n';
   print_findings_text(ctx, r.findings, "    ");
+  *ctx.out << std::flush;  // a log file keeps every finished item, even if the process is killed
 }
 
 int run_import_cmd(ImportArgs& a, const Context& ctx, const std::string& command_line) {
   if (!a.from_list.empty()) {
     std::ifstream in(a.from_list);
-    if (!in) {
-      ctx.warn(a.from_list.string() + ": cannot read the list file");
-      return static_cast<int>(ErrorKind::bad_input);
-    }
+    if (!in) return report_error(ctx, make_error(ErrorKind::bad_input, "cannot read the list file", a.from_list.string()));
     std::string line;
     while (std::getline(in, line)) {
       while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
@@ -78,15 +79,11 @@ int run_import_cmd(ImportArgs& a, const Context& ctx, const std::string& command
       a.paths.emplace_back(line);
     }
   }
-  if (a.paths.empty()) {
-    ctx.warn("nothing to import: give PATHs or --from-list FILE");
-    return static_cast<int>(ErrorKind::usage);
-  }
+  if (a.paths.empty()) return report_error(ctx, make_error(ErrorKind::usage, "nothing to import: give PATHs or --from-list FILE"));
   if (a.format != "auto" && !find_importer({}, a.format)) {
     std::string names;
     for (const auto& imp : importer_registry()) names += " " + std::string(imp->name());
-    ctx.warn("unknown --format " + a.format + "; one of: auto" + names);
-    return static_cast<int>(ErrorKind::usage);
+    return report_error(ctx, make_error(ErrorKind::usage, "unknown --format " + a.format + "; one of: auto" + names));
   }
   ImportOptions opt;
   opt.limits = to_scan_limits(a.limits);
@@ -115,10 +112,7 @@ int run_import_cmd(ImportArgs& a, const Context& ctx, const std::string& command
   };
   auto result = run_import(ctx.data_dir, a.paths, opt, cb);
   if (progress) progress->finish();
-  if (!result) {
-    ctx.warn(result.error().describe());
-    return static_cast<int>(result.error().kind);
-  }
+  if (!result) return report_error(ctx, result.error());
   const ImportSummary& s = *result;
   if (ctx.json) {
     nlohmann::json items = nlohmann::json::array();
@@ -133,6 +127,7 @@ int run_import_cmd(ImportArgs& a, const Context& ctx, const std::string& command
                        {"failed", s.counts.failed}, {"skipped", s.skipped}, {"would_import", s.would_import},
                        {"stored_blobs", s.store.stored_blobs}, {"stored_bytes", s.store.stored_bytes},
                        {"dedup_blobs", s.store.dedup_blobs}, {"dedup_bytes", s.store.dedup_bytes},
+                       {"restored_blobs", s.store.restored_blobs},
                        {"interrupted", s.interrupted}}}});
   } else {
     std::ostream& out = *ctx.out;

@@ -35,8 +35,14 @@ std::string pad_right(const std::string& s, std::size_t width) {
 
 void Table::print(std::ostream& out) const {
   std::vector<std::size_t> widths(headers.size(), 0);
+  std::vector<std::vector<std::string>> safe;
+  safe.reserve(rows.size());
+  for (const auto& row : rows) {
+    safe.emplace_back();
+    for (const auto& cell : row) safe.back().push_back(printable(cell));
+  }
   for (std::size_t c = 0; c < headers.size(); ++c) widths[c] = display_width(headers[c]);
-  for (const auto& row : rows)
+  for (const auto& row : safe)
     for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c) widths[c] = std::max(widths[c], display_width(row[c]));
   auto line = [&](const std::vector<std::string>& cells) {
     std::string s;
@@ -51,11 +57,36 @@ void Table::print(std::ostream& out) const {
     out << s << '\n';
   };
   line(headers);
-  for (const auto& row : rows) line(row);
+  for (const auto& row : safe) line(row);
 }
 
 void print_json(const Context& ctx, const nlohmann::json& doc) {
-  *ctx.out << doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  *ctx.out << doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n' << std::flush;
+}
+
+std::string_view kind_name(ErrorKind k) {
+  switch (k) {
+    case ErrorKind::findings: return "findings";
+    case ErrorKind::usage: return "usage";
+    case ErrorKind::bad_input: return "bad_input";
+    case ErrorKind::network: return "network";
+    case ErrorKind::locked: return "locked";
+    case ErrorKind::internal: return "internal";
+    case ErrorKind::interrupted: return "interrupted";
+  }
+  return "internal";
+}
+
+nlohmann::json error_json(const Error& e) {
+  nlohmann::json err = {{"exit", static_cast<int>(e.kind)}, {"kind", kind_name(e.kind)}, {"message", e.message}};
+  err["file"] = e.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.file);
+  return {{"schema", "eductl.error/1"}, {"error", err}};
+}
+
+int report_error(const Context& ctx, const Error& e) {
+  ctx.warn(printable(e.describe()));
+  if (ctx.json) print_json(ctx, error_json(e));
+  return static_cast<int>(e.kind);
 }
 
 }  // namespace eductl

@@ -8,6 +8,7 @@
 
 #include "commands/context.hpp"
 #include "core/findings/finding.hpp"
+#include "core/util/result.hpp"
 
 namespace eductl {
 
@@ -20,6 +21,8 @@ void print_findings_text(const Context& ctx, const Findings& findings, const std
 // Pads to display width (CJK = two columns).
 std::string pad_right(const std::string& s, std::size_t width);
 
+// Cells are data from packages and catalogues: printed through printable(), so control
+// characters cannot drive the terminal.
 struct Table {
   std::vector<std::string> headers;
   std::vector<std::vector<std::string>> rows;
@@ -27,7 +30,13 @@ struct Table {
   void print(std::ostream& out) const;
 };
 
-// Writes one JSON document on stdout (one line, newline-terminated).
+// Writes one JSON document on stdout (one line, newline-terminated, flushed).
 void print_json(const Context& ctx, const nlohmann::json& doc);
+
+// A command's failure: the message on stderr and, with --json, one document
+// {"schema": "eductl.error/1", "error": {...}} on stdout, so every --json run prints one
+// JSON document. Returns the exit code.
+int report_error(const Context& ctx, const Error& e);
+nlohmann::json error_json(const Error& e);
 
 }  // namespace eductl

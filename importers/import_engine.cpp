@@ -5,7 +5,7 @@
 
 #include "core/package/discover.hpp"
 #include "core/util/cancel.hpp"
-#include "core/util/lock.hpp"
+#include "core/data/data_folder.hpp"
 #include "core/util/parallel.hpp"
 #include "importers/importer.hpp"
 
@@ -63,14 +63,7 @@ class Writer {
 
   // Decides and applies one item. Errors are fatal for the run (database, disk).
   Status take(ImportItem& item, ImportItemResult& r) {
-    r.source = item.source_path;
-    r.findings = item.findings;
-    r.bytes = item.bytes;
-    if (item.book) {
-      r.key = {item.book->meta.publisher_code, item.book->package_id};
-      r.revision = item.book->revision;
-      r.title = item.book->meta.title;
-    }
+    describe(item, r);
     if (item.unreadable) {
       r.outcome = ImportOutcome::failed;
       r.message = item.error.empty() ? "the input cannot be read" : item.error;
@@ -81,63 +74,35 @@ class Writer {
       r.outcome = item.book || has_errors(item.findings) ? ImportOutcome::refused : ImportOutcome::skipped;
       return log(r);
     }
-    BookRecord& book = *item.book;
-    if (auto revs = m_catalog ? m_catalog->revisions_of(r.key) : std::nullopt) {
-      const RevisionInfo& newest = revs->back();
-      if (item.auto_revision) {
-        // A listing record: the same content as any stored revision is unchanged,
-        // other content is the next revision.
-        for (const auto& rev : *revs)
-          if (rev.digest == item.digest) {
-            r.revision = rev.revision;
-            r.outcome = ImportOutcome::unchanged;
-            r.message = "the catalogue has this record's content as revision " + std::to_string(rev.revision);
-            return log(r);
-          }
-        book.revision = newest.revision + 1;
-        r.revision = book.revision;
+    auto decided = decide_revision(item, r);
+    if (!decided) return decided.error();
+    if (*decided) {
+      // Unchanged still restores content the store lost or holds damaged: the item
+      // carries staged blobs only for that.
+      if (r.outcome == ImportOutcome::unchanged && !m_opt.dry_run && !item.blobs.empty()) {
+        if (auto st = commit_blobs(item, r); !st) return st;
+        r.stored.restored_blobs = r.stored.stored_blobs;
+        add_stats(m_summary.store, r.stored);
+        r.message += "; restored " + std::to_string(r.stored.stored_blobs) + " missing or damaged object(s)";
       }
-      for (const auto& rev : *revs) {
-        if (rev.revision != book.revision) continue;
-        if (rev.digest == item.digest) {
-          r.outcome = ImportOutcome::unchanged;
-          r.message = "revision " + std::to_string(book.revision) + " is already in the catalogue with the same bytes";
-        } else {
-          r.outcome = ImportOutcome::refused;
-          r.findings.push_back(make_finding("IMP-REVISION-CONFLICT", "manifest.json#/revision",
-                                            "revision " + std::to_string(book.revision) + " was imported on " +
-                                                rev.imported_at + " with other bytes"));
-        }
-        return log(r);
-      }
-      if (book.revision < newest.revision) {
-        r.outcome = ImportOutcome::refused;
-        r.findings.push_back(make_finding("IMP-REVISION-LOWER", "manifest.json#/revision",
-                                          "revision " + std::to_string(book.revision) + " is lower than the current " +
-                                              std::to_string(newest.revision)));
-        return log(r);
-      }
+      return log(r);
     }
     if (m_opt.dry_run) {
       r.outcome = ImportOutcome::would_import;
       return log(r);
     }
     // Blobs first (each fsynced and renamed into place), then the rows in one transaction.
-    std::set<fs::path> dirs;
-    for (auto& blob : item.blobs)
-      if (auto st = m_store->commit(blob, r.stored, &dirs); !st) return st;
-    if (auto st = m_store->sync_dirs(dirs); !st) return st;
+    if (auto st = commit_blobs(item, r); !st) return st;
+    r.stored.dedup_blobs += item.present_blobs;
+    r.stored.dedup_bytes += item.present_bytes;
     if (auto st = ensure_run(); !st) return st;
-    auto rev_id = m_catalog->add_revision(book, item.digest, item.bytes, item.source_path, m_summary.run_id);
+    auto rev_id = m_catalog->add_revision(*item.book, item.digest, item.bytes, item.source_path, m_summary.run_id);
     if (!rev_id) return rev_id.error();
     if (m_opt.keep_revisions > 0) {
       if (auto pruned = m_catalog->prune_revisions(r.key, m_opt.keep_revisions); !pruned) return pruned.error();
     }
     r.outcome = ImportOutcome::imported;
-    m_summary.store.stored_blobs += r.stored.stored_blobs;
-    m_summary.store.stored_bytes += r.stored.stored_bytes;
-    m_summary.store.dedup_blobs += r.stored.dedup_blobs;
-    m_summary.store.dedup_bytes += r.stored.dedup_bytes;
+    add_stats(m_summary.store, r.stored);
     return log(r);
   }
 
@@ -147,6 +112,76 @@ class Writer {
   }
 
  private:
+  static void describe(const ImportItem& item, ImportItemResult& r) {
+    r.source = item.source_path;
+    r.findings = item.findings;
+    r.bytes = item.bytes;
+    if (item.book) {
+      r.key = {item.book->meta.publisher_code, item.book->package_id};
+      r.revision = item.book->revision;
+      r.title = item.book->meta.title;
+    }
+  }
+
+  static void add_stats(CommitStats& to, const CommitStats& from) {
+    to.stored_blobs += from.stored_blobs;
+    to.stored_bytes += from.stored_bytes;
+    to.dedup_blobs += from.dedup_blobs;
+    to.dedup_bytes += from.dedup_bytes;
+    to.restored_blobs += from.restored_blobs;
+  }
+
+  Status commit_blobs(ImportItem& item, ImportItemResult& r) {
+    std::set<fs::path> dirs;
+    for (auto& blob : item.blobs)
+      if (auto st = m_store->commit(blob, r.stored, &dirs); !st) return st;
+    return m_store->sync_dirs(dirs);
+  }
+
+  // The re-delivery rules. True when they settle the item (unchanged, or refused as a
+  // conflict or a lower revision); false when it is a new revision to take.
+  Result<bool> decide_revision(ImportItem& item, ImportItemResult& r) {
+    if (!m_catalog) return false;
+    auto revs = m_catalog->revisions_of(r.key);
+    if (!revs) return revs.error();
+    if (revs->empty()) return false;
+    BookRecord& book = *item.book;
+    if (item.auto_revision) {
+      // A listing record: the same content as any stored revision is unchanged, other
+      // content is the next revision.
+      for (const auto& rev : *revs)
+        if (rev.digest == item.digest) {
+          r.revision = rev.revision;
+          r.outcome = ImportOutcome::unchanged;
+          r.message = "the catalogue has this record's content as revision " + std::to_string(rev.revision);
+          return true;
+        }
+      book.revision = revs->back().revision + 1;
+      r.revision = book.revision;
+    }
+    for (const auto& rev : *revs) {
+      if (rev.revision != book.revision) continue;
+      if (rev.digest == item.digest) {
+        r.outcome = ImportOutcome::unchanged;
+        r.message = "revision " + std::to_string(book.revision) + " is already in the catalogue with the same bytes";
+      } else {
+        r.outcome = ImportOutcome::refused;
+        r.findings.push_back(make_finding("IMP-REVISION-CONFLICT", "manifest.json#/revision",
+                                          "revision " + std::to_string(book.revision) + " was imported on " +
+                                              rev.imported_at + " with other bytes"));
+      }
+      return true;
+    }
+    if (book.revision < revs->back().revision) {
+      r.outcome = ImportOutcome::refused;
+      r.findings.push_back(make_finding("IMP-REVISION-LOWER", "manifest.json#/revision",
+                                        "revision " + std::to_string(book.revision) + " is lower than the current " +
+                                            std::to_string(revs->back().revision)));
+      return true;
+    }
+    return false;
+  }
+
   // A run is recorded from its first change on; a run that changes nothing leaves the
   // catalogue untouched (its report on stdout is the record).
   Status ensure_run() {
@@ -195,30 +230,26 @@ class Writer {
 
 Result<ImportSummary> run_import(const fs::path& data_dir, const std::vector<fs::path>& inputs, const ImportOptions& opt,
                                  const ImportCallbacks& cb) {
+  const DataFolder data(data_dir);
   std::optional<WriterLock> lock;
-  if (!opt.dry_run) {
-    auto l = WriterLock::acquire(data_dir, "import");
-    if (!l) return l.error();
-    lock.emplace(std::move(l).value());
-  }
-  // A dry run writes nothing, not even a new data folder: it reads an existing
-  // catalogue, and without one every book is new.
   std::optional<BlobStore> store;
   std::optional<Catalog> catalog;
   if (!opt.dry_run) {
-    auto s = BlobStore::open(data_dir);
+    auto l = data.lock("import");
+    if (!l) return l.error();
+    lock.emplace(std::move(l).value());
+    auto s = data.store(Access::read_write);
     if (!s) return s.error();
     store.emplace(std::move(s).value());
-    auto c = Catalog::open(data_dir);
+    auto c = data.catalog(Access::read_write);
     if (!c) return c.error();
     catalog.emplace(std::move(c).value());
-  } else if (std::filesystem::exists(data_dir / "catalog.sqlite")) {
-    auto c = Catalog::open(data_dir, true);
-    if (!c) return c.error();
-    if (c->schema_version() < Catalog::latest_schema_version())
-      return make_error(ErrorKind::usage, "the catalogue's schema is older than this eductl; run 'eductl catalog migrate' first",
-                        data_dir.string());
-    catalog.emplace(std::move(c).value());
+  } else if (data.has_catalog()) {
+    // A dry run writes nothing, not even a new data folder: it reads the catalogue
+    // there is, and without one (or with one not yet created) every book is new.
+    auto c = data.catalog(Access::read_only);
+    if (c) catalog.emplace(std::move(c).value());
+    else if (!Catalog::is_absent(c.error())) return c.error();
   }
 
   std::vector<PackageInput> found = discover_inputs(inputs, opt);

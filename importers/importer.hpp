@@ -1,7 +1,7 @@
 // One importer per source format behind one interface, and the registry that picks the
 // importer for an input. An importer reads an input into ImportItems: each a book with
-// its findings and, for sources that carry content, the blobs already staged in the
-// store (written while the input was read once, not committed).
+// its findings and, for a valid input that carries content, the blobs the store lacks,
+// staged by a second read (see staging_sink.hpp), not committed.
 #pragma once
 #include <filesystem>
 #include <functional>
@@ -24,7 +24,9 @@ struct ImportItem {
   Findings findings;
   std::string digest;               // identifies the delivered bytes: same digest = same delivery
   std::uint64_t bytes = 0;          // content bytes of the book
-  std::vector<StagedBlob> blobs;    // staged content, committed only if the item is taken
+  std::vector<StagedBlob> blobs;    // content the store lacked, staged; committed only if the item is taken
+  std::uint64_t present_blobs = 0;  // content the store already held (not written again)
+  std::uint64_t present_bytes = 0;
   // Sources without revisions (the platform listing) are snapshots of the truth: a
   // changed record becomes the next revision instead of a revision conflict.
   bool auto_revision = false;
@@ -33,7 +35,7 @@ struct ImportItem {
 };
 
 struct ImporterContext {
-  BlobStore* store = nullptr;  // null: read and judge only (dry run stages nothing)
+  BlobStore* store = nullptr;  // null: read and judge only (a dry run stages nothing)
   ScanLimits limits;
   ByteProgress progress;
 };

@@ -1,7 +1,6 @@
 // A plain folder of PDFs/EPUBs with a books.csv sidecar (what small publishers send):
-// each row is a book whose single file is hashed and staged while it is read once.
-#include <optional>
-
+// each row is a book whose file is judged in one read; a valid book whose content the
+// store lacks is read a second time to stage it.
 #include "core/package/media.hpp"
 #include "core/package/scan.hpp"
 #include "importers/importer.hpp"
@@ -14,21 +13,31 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Hashes, checks and (with a store) stages one book file in a single read, exactly as a
-// package entry is: the same media checks (PDF trailer and encryption, EPUB structure)
-// judge a bare PDF as one inside a package.
+// Hashes and checks one book file exactly as a package entry is: the same media checks
+// (PDF trailer and encryption, EPUB structure) judge a bare PDF as one inside a package.
 Status scan_book_file(const fs::path& dir, const ImporterContext& ctx, FileDecl& decl, ImportItem& item) {
-  std::optional<StagingSink> sink;
-  if (ctx.store) sink.emplace(*ctx.store);
-  auto scanned = scan_file(dir / decl.path, decl.path, ctx.limits, item.findings, sink ? &*sink : nullptr, ctx.progress);
+  auto scanned = scan_file(dir / decl.path, decl.path, ctx.limits, item.findings, nullptr, ctx.progress);
   if (!scanned) return scanned.error();
   decl.sha256 = scanned->sha256;
   decl.size = scanned->size;
   if (!scanned->complete) return ok_status();  // a corruption or limit finding says why
   Findings media = check_media(decl.path, decl.media_type, scanned->media);
   item.findings.insert(item.findings.end(), media.begin(), media.end());
-  if (sink)
-    for (auto& [path, blob] : sink->staged()) item.blobs.push_back(std::move(blob));
+  return ok_status();
+}
+
+// The second read, for a valid book only: stages the files the store lacks.
+Status stage_book_files(const fs::path& dir, const ImporterContext& ctx, const BookRecord& book, ImportItem& item) {
+  StagingSink sink(*ctx.store, book.files);
+  item.present_blobs = sink.present_blobs();
+  item.present_bytes = sink.present_bytes();
+  if (sink.nothing_wanted()) return ok_status();
+  Findings ignored;  // the first read judged the file
+  for (const auto& f : book.files)
+    if (auto again = scan_file(dir / f.path, f.path, ctx.limits, ignored, &sink); !again) return again.error();
+  auto blobs = sink.take();
+  if (!blobs) return blobs.error();
+  item.blobs = std::move(blobs).value();
   return ok_status();
 }
 
@@ -62,6 +71,13 @@ class PdfFolderImporter final : public Importer {
       for (const auto& f : item.findings)
         if (f.code == "PKG-CORRUPT") item.unreadable = true, item.error = f.entry + ": " + f.message;
       item.digest = book_digest(book);
+      if (ctx.store && !item.unreadable && !has_errors(item.findings)) {
+        if (auto st = stage_book_files(input, ctx, book, item); !st) {
+          if (st.error().kind != ErrorKind::bad_input) return st.error();
+          item.unreadable = true;
+          item.error = st.error().describe();
+        }
+      }
       item.book = std::move(book);
       items.push_back(std::move(item));
     }

@@ -1,10 +1,15 @@
-// A BlobSink that stages every file streaming past in the content store (not yet
-// committed), keyed by its path in the container. Importers with content use it so
-// that validating and storing share one read.
+// The second read of an import. Once an input was judged valid (reading it once, writing
+// nothing), the files whose content the store lacks, or holds truncated or damaged, are
+// read again through this sink and written into staging, each hashed as it is written
+// and checked against its declaration. Unchanged re-deliveries and refused inputs never
+// come here, so they cost no disk; content already stored is counted, not written.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "core/package/book.hpp"
 #include "core/package/scan.hpp"
 #include "core/store/blob_store.hpp"
 
@@ -12,28 +17,35 @@ namespace eductl {
 
 class StagingSink final : public BlobSink {
  public:
-  explicit StagingSink(BlobStore& store) : m_store(store) {}
-  Status begin_file(const std::string& raw_path) override {
-    auto staged = m_store.stage();
-    if (!staged) return staged.error();
-    m_current = std::move(staged).value();
-    m_path = raw_path;
-    return ok_status();
-  }
-  Status write(const void* data, std::size_t size) override { return m_current.write(data, size); }
-  Status end_file(const std::string& sha256, std::uint64_t size) override {
-    if (auto st = m_current.finish(sha256, size); !st) return st;
-    m_staged.emplace(m_path, std::move(m_current));
-    return ok_status();
-  }
-  void abort_file() override { m_current.discard(); }
-  std::map<std::string, StagedBlob>& staged() { return m_staged; }
+  // `root_prefix` is what the scan strips from names (a zipped top folder).
+  StagingSink(BlobStore& store, const std::vector<FileDecl>& files, const std::string& root_prefix = {});
+
+  // True when every declared file is already stored: no second read is needed.
+  bool nothing_wanted() const { return m_wanted.empty(); }
+  // Content the store already holds (or that appears twice in the input).
+  std::uint64_t present_blobs() const { return m_present_blobs; }
+  std::uint64_t present_bytes() const { return m_present_bytes; }
+
+  Status begin_file(const std::string& raw_path) override;
+  Status write(const void* data, std::size_t size) override;
+  Status end_file(const std::string& sha256, std::uint64_t size) override;
+  void abort_file() override { m_current.reset(); }
+
+  // The staged blobs; bad_input when a wanted file did not come by (the input changed
+  // since it was judged).
+  Result<std::vector<StagedBlob>> take();
 
  private:
+  struct Want {
+    std::string sha256;
+    std::uint64_t size = 0;
+  };
   BlobStore& m_store;
-  StagedBlob m_current;
-  std::string m_path;
-  std::map<std::string, StagedBlob> m_staged;  // by path as stored in the container
+  std::map<std::string, Want> m_wanted;  // by name as the scan gives it
+  std::optional<BlobWriter> m_current;
+  std::string m_current_name;
+  std::vector<StagedBlob> m_staged;
+  std::uint64_t m_present_blobs = 0, m_present_bytes = 0;
 };
 
 }  // namespace eductl

@@ -1,19 +1,24 @@
-// textbook-package/1: the contract's packages (archives and unpacked folders). Content
-// is staged while the package is validated, in the same single read.
-#include <map>
-
+// textbook-package/1: the contract's packages (archives and unpacked folders). The
+// package is judged in one read that writes nothing; only a valid package whose content
+// the store lacks is read a second time, to stage just that content.
 #include "core/package/discover.hpp"
 #include "core/package/manifest.hpp"
-#include "core/util/sha256.hpp"
 #include "core/validate/validator.hpp"
 #include "importers/importer.hpp"
-#include "importers/staging_sink.hpp"
 #include "importers/registry_entries.hpp"
+#include "importers/staging_sink.hpp"
 
 namespace eductl {
 namespace fs = std::filesystem;
 
 namespace {
+
+// (An initializer list would copy; items own move-only staged blobs.)
+std::vector<ImportItem> one_item(ImportItem item) {
+  std::vector<ImportItem> v;
+  v.push_back(std::move(item));
+  return v;
+}
 
 class TextbookPackageImporter final : public Importer {
  public:
@@ -25,9 +30,7 @@ class TextbookPackageImporter final : public Importer {
     return looks_like_archive(input);
   }
   Result<std::vector<ImportItem>> read(const fs::path& input, const ImporterContext& ctx) const override {
-    std::optional<StagingSink> sink;
-    if (ctx.store) sink.emplace(*ctx.store);
-    auto report = validate_package(input, ctx.limits, sink ? &*sink : nullptr, ctx.progress);
+    auto report = validate_package(input, ctx.limits, nullptr, ctx.progress);
     if (!report) {
       if (report.error().kind == ErrorKind::bad_input) return one_item(unreadable_item(input.string(), report.error().message));
       return report.error();
@@ -39,22 +42,30 @@ class TextbookPackageImporter final : public Importer {
     item.book = report->book;
     item.digest = report->scan.manifest_sha256;
     item.bytes = report->scan.unpacked_bytes - report->scan.manifest_size;
-    if (sink && item.book && !has_errors(item.findings)) {
-      // Keep one staged blob per listed file; everything else is dropped with the sink.
-      for (const FileDecl& f : item.book->files) {
-        auto it = sink->staged().find(report->scan.root_prefix + f.path);
-        if (it != sink->staged().end()) item.blobs.push_back(std::move(it->second));
+    if (ctx.store && item.book && !has_errors(item.findings)) {
+      if (auto st = stage_content(input, report->scan, ctx, item); !st) {
+        if (st.error().kind != ErrorKind::bad_input) return st.error();
+        item.unreadable = true;
+        item.error = st.error().message;
       }
     }
     return one_item(std::move(item));
   }
 
  private:
-  // (An initializer list would copy; items own move-only staged blobs.)
-  static std::vector<ImportItem> one_item(ImportItem item) {
-    std::vector<ImportItem> v;
-    v.push_back(std::move(item));
-    return v;
+  static Status stage_content(const fs::path& input, const ScanResult& first, const ImporterContext& ctx, ImportItem& item) {
+    StagingSink sink(*ctx.store, item.book->files, first.root_prefix);
+    item.present_blobs = sink.present_blobs();
+    item.present_bytes = sink.present_bytes();
+    if (sink.nothing_wanted()) return ok_status();
+    auto again = scan_package(input, ctx.limits, &sink);
+    if (!again) return again.error();
+    if (again->manifest_sha256 != first.manifest_sha256)
+      return make_error(ErrorKind::bad_input, "the package changed while it was being imported; import it again");
+    auto blobs = sink.take();
+    if (!blobs) return blobs.error();
+    item.blobs = std::move(blobs).value();
+    return ok_status();
   }
 };
 

@@ -8,7 +8,7 @@
 #include <ctime>
 
 #include "core/catalog/schema.hpp"
-#include "core/util/fs.hpp"
+#include "core/db/sqlite.hpp"
 
 namespace eductl {
 namespace fs = std::filesystem;
@@ -22,9 +22,7 @@ std::string now_utc() {
   return buf;
 }
 
-Error db_error(const std::exception& e) {
-  return make_error(ErrorKind::internal, std::string("catalogue: ") + e.what());
-}
+const db::Schema k_schema{"catalogue", catalog_migrations(), "import something first ('eductl import PACKAGE')"};
 
 std::string text(const SQLite::Statement& q, int col) { return q.getColumn(col).getString(); }
 
@@ -64,67 +62,38 @@ BookSummary read_summary(SQLite::Statement& q) {
 
 }  // namespace
 
-Catalog::Catalog(std::unique_ptr<SQLite::Database> db) : m_db(std::move(db)) {}
+Catalog::Catalog(std::unique_ptr<SQLite::Database> db, fs::path file) : m_db(std::move(db)), m_file(std::move(file)) {}
 Catalog::Catalog(Catalog&&) noexcept = default;
 Catalog& Catalog::operator=(Catalog&&) noexcept = default;
 Catalog::~Catalog() = default;
 
+template <class F>
+auto Catalog::guarded(std::string_view what, F&& body) const -> decltype(body()) {
+  return db::guarded(what, m_file, std::forward<F>(body));
+}
+
 int Catalog::latest_schema_version() { return static_cast<int>(catalog_migrations().size()); }
 
-Result<Catalog> Catalog::open(const fs::path& data_dir, bool read_only) {
-  const fs::path path = data_dir / "catalog.sqlite";
-  try {
-    if (read_only) {
-      if (!fs::exists(path))
-        return make_error(ErrorKind::bad_input, "no catalogue here yet; import something first", path.string());
-      auto db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READONLY, 5000);
-      Catalog c(std::move(db));
-      if (c.schema_version() > latest_schema_version())
-        return make_error(ErrorKind::bad_input, "catalogue schema is newer than this eductl; upgrade eductl", path.string());
-      return c;
-    }
-    if (auto st = make_dirs(data_dir); !st) return st.error();
-    auto db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
-    db->exec("PRAGMA journal_mode=WAL");
-    db->exec("PRAGMA synchronous=FULL");
-    db->exec("PRAGMA foreign_keys=ON");
-    Catalog c(std::move(db));
-    if (c.schema_version() > latest_schema_version())
-      return make_error(ErrorKind::bad_input, "catalogue schema is newer than this eductl; upgrade eductl", path.string());
-    if (auto m = c.migrate(); !m) return m.error();
-    return c;
-  } catch (const SQLite::Exception& e) {
-    ErrorKind kind = e.getErrorCode() == SQLITE_BUSY ? ErrorKind::locked
-                     : (e.getErrorCode() == SQLITE_CORRUPT || e.getErrorCode() == SQLITE_NOTADB) ? ErrorKind::bad_input
-                                                                                                  : ErrorKind::internal;
-    return make_error(kind, std::string("cannot open the catalogue: ") + e.what(), path.string());
-  }
+Result<Catalog> Catalog::open(const fs::path& file, CatalogAccess access) {
+  auto handle = db::open(file, access == CatalogAccess::read_only ? db::Access::read_only : db::Access::read_write, k_schema);
+  if (!handle) return handle.error();
+  return Catalog(std::move(handle).value(), file);
 }
 
-int Catalog::schema_version() const {
-  SQLite::Statement q(*m_db, "PRAGMA user_version");
-  q.executeStep();
-  return q.getColumn(0).getInt();
-}
+bool Catalog::is_absent(const Error& e) { return db::is_absent(e, k_schema); }
 
-Result<int> Catalog::migrate() {
-  int ran = 0;
+int Catalog::schema_version() const { return db::user_version(*m_db); }
+
+std::string Catalog::quick_check() const {
   try {
-    auto migrations = catalog_migrations();
-    for (int v = schema_version(); v < static_cast<int>(migrations.size()); ++v) {
-      SQLite::Transaction t(*m_db);
-      m_db->exec(std::string(migrations[static_cast<std::size_t>(v)]));
-      m_db->exec("PRAGMA user_version = " + std::to_string(v + 1));
-      t.commit();
-      ++ran;
-    }
+    return db::quick_check(*m_db);
   } catch (const std::exception& e) {
-    return db_error(e);
+    return e.what();
   }
-  return ran;
 }
 
-std::optional<std::vector<RevisionInfo>> Catalog::revisions_of(const BookKey& key) const {
+Result<std::vector<RevisionInfo>> Catalog::revisions_of(const BookKey& key) const {
+  return guarded("cannot read the catalogue", [&]() -> Result<std::vector<RevisionInfo>> {
   SQLite::Statement q(*m_db,
                       "SELECT r.revision, r.digest, r.imported_at, r.bytes, (SELECT count(*) FROM files f WHERE f.revision_id = r.id) "
                       "FROM books b JOIN revisions r ON r.book_id = b.id "
@@ -132,134 +101,142 @@ std::optional<std::vector<RevisionInfo>> Catalog::revisions_of(const BookKey& ke
   q.bind(1, key.publisher_code);
   q.bind(2, key.package_id);
   std::vector<RevisionInfo> out;
-  bool any = false;
   while (q.executeStep()) {
-    any = true;
     out.push_back({q.getColumn(0).getInt64(), text(q, 1), text(q, 2), static_cast<std::uint64_t>(q.getColumn(3).getInt64()),
                    static_cast<std::uint64_t>(q.getColumn(4).getInt64())});
   }
-  if (!any) return std::nullopt;
   return out;
+  });
+}
+
+std::int64_t Catalog::upsert_book(const BookRecord& book) {
+  const BookMeta& m = book.meta;
+  SQLite::Statement pub(*m_db,
+                        "INSERT INTO publishers(code, name) VALUES(?, ?) "
+                        "ON CONFLICT(code) DO UPDATE SET name = excluded.name WHERE excluded.name <> ''");
+  pub.bind(1, m.publisher_code);
+  pub.bind(2, m.publisher_name);
+  pub.exec();
+  SQLite::Statement q(*m_db, "SELECT id, current_revision FROM books WHERE publisher_code = ? AND package_id = ?");
+  q.bind(1, m.publisher_code);
+  q.bind(2, book.package_id);
+  if (q.executeStep()) {
+    const std::int64_t book_id = q.getColumn(0).getInt64();
+    if (book.revision > q.getColumn(1).getInt64()) {
+      SQLite::Statement u(*m_db, "UPDATE books SET current_revision = ? WHERE id = ?");
+      u.bind(1, book.revision);
+      u.bind(2, book_id);
+      u.exec();
+    }
+    return book_id;
+  }
+  SQLite::Statement ins(*m_db,
+                        "INSERT INTO books(publisher_code, package_id, source, current_revision, created_at) "
+                        "VALUES(?, ?, ?, ?, ?)");
+  ins.bind(1, m.publisher_code);
+  ins.bind(2, book.package_id);
+  ins.bind(3, book.source);
+  ins.bind(4, book.revision);
+  ins.bind(5, now_utc());
+  ins.exec();
+  return m_db->getLastInsertRowid();
+}
+
+std::int64_t Catalog::insert_revision(std::int64_t book_id, const BookRecord& book, const std::string& digest,
+                                      std::uint64_t bytes, const std::string& source_path, std::int64_t run_id) {
+  const BookMeta& m = book.meta;
+  SQLite::Statement rev(*m_db,
+                        "INSERT INTO revisions(book_id, revision, digest, title, isbn, stage, school_system, special_school, "
+                        "grade_from, grade_to, subject, kind, edition, volume, volume_title, language, published, "
+                        "publisher_name, bytes, source_path, import_run, imported_at) "
+                        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  int i = 1;
+  rev.bind(i++, book_id);
+  rev.bind(i++, book.revision);
+  rev.bind(i++, digest);
+  for (const std::string* s : {&m.title, &m.isbn, &m.stage, &m.school_system, &m.special_school}) rev.bind(i++, *s);
+  if (m.grade) {
+    rev.bind(i++, m.grade->from);
+    rev.bind(i++, m.grade->to);
+  } else {
+    rev.bind(i++);
+    rev.bind(i++);
+  }
+  for (const std::string* s : {&m.subject, &m.kind, &m.edition, &m.volume, &m.volume_title, &m.language, &m.published,
+                               &m.publisher_name})
+    rev.bind(i++, *s);
+  rev.bind(i++, static_cast<std::int64_t>(bytes));
+  rev.bind(i++, source_path);
+  if (run_id > 0) rev.bind(i++, run_id);
+  else rev.bind(i++);
+  rev.bind(i++, now_utc());
+  rev.exec();
+  return m_db->getLastInsertRowid();
+}
+
+void Catalog::insert_files(std::int64_t revision_id, const std::vector<FileDecl>& files) {
+  SQLite::Statement file(*m_db, "INSERT INTO files(revision_id, path, sha256, size, media_type, role) VALUES(?,?,?,?,?,?)");
+  for (const FileDecl& f : files) {
+    file.bind(1, revision_id);
+    file.bind(2, f.path);
+    file.bind(3, f.sha256);
+    file.bind(4, static_cast<std::int64_t>(f.size));
+    file.bind(5, f.media_type);
+    file.bind(6, f.role);
+    file.exec();
+    file.reset();
+  }
+}
+
+void Catalog::insert_contents(std::int64_t revision_id, const std::vector<UnitDecl>& contents) {
+  SQLite::Statement unit(*m_db, "INSERT INTO units(revision_id, position, title) VALUES(?,?,?)");
+  SQLite::Statement lesson(*m_db, "INSERT INTO lessons(unit_id, position, lesson_key, title) VALUES(?,?,?,?)");
+  SQLite::Statement res(*m_db, "INSERT INTO resources(lesson_id, position, kind, file_path, pages) VALUES(?,?,?,?,?)");
+  for (std::size_t u = 0; u < contents.size(); ++u) {
+    unit.bind(1, revision_id);
+    unit.bind(2, static_cast<int>(u));
+    unit.bind(3, contents[u].title);
+    unit.exec();
+    unit.reset();
+    const std::int64_t unit_id = m_db->getLastInsertRowid();
+    const auto& lessons = contents[u].lessons;
+    for (std::size_t l = 0; l < lessons.size(); ++l) {
+      lesson.bind(1, unit_id);
+      lesson.bind(2, static_cast<int>(l));
+      lesson.bind(3, lessons[l].id);
+      lesson.bind(4, lessons[l].title);
+      lesson.exec();
+      lesson.reset();
+      const std::int64_t lesson_id = m_db->getLastInsertRowid();
+      for (std::size_t r = 0; r < lessons[l].resources.size(); ++r) {
+        const auto& rr = lessons[l].resources[r];
+        res.bind(1, lesson_id);
+        res.bind(2, static_cast<int>(r));
+        res.bind(3, rr.kind);
+        res.bind(4, rr.file);
+        res.bind(5, rr.pages);
+        res.exec();
+        res.reset();
+      }
+    }
+  }
 }
 
 Result<std::int64_t> Catalog::add_revision(const BookRecord& book, const std::string& digest, std::uint64_t bytes,
                                            const std::string& source_path, std::int64_t run_id) {
-  try {
+  return guarded("cannot write to the catalogue", [&]() -> Result<std::int64_t> {
     SQLite::Transaction t(*m_db);
-    const BookMeta& m = book.meta;
-    {
-      SQLite::Statement q(*m_db,
-                          "INSERT INTO publishers(code, name) VALUES(?, ?) "
-                          "ON CONFLICT(code) DO UPDATE SET name = excluded.name WHERE excluded.name <> ''");
-      q.bind(1, m.publisher_code);
-      q.bind(2, m.publisher_name);
-      q.exec();
-    }
-    std::int64_t book_id = 0;
-    {
-      SQLite::Statement q(*m_db, "SELECT id, current_revision FROM books WHERE publisher_code = ? AND package_id = ?");
-      q.bind(1, m.publisher_code);
-      q.bind(2, book.package_id);
-      if (q.executeStep()) {
-        book_id = q.getColumn(0).getInt64();
-        if (book.revision > q.getColumn(1).getInt64()) {
-          SQLite::Statement u(*m_db, "UPDATE books SET current_revision = ? WHERE id = ?");
-          u.bind(1, book.revision);
-          u.bind(2, book_id);
-          u.exec();
-        }
-      } else {
-        SQLite::Statement ins(*m_db,
-                              "INSERT INTO books(publisher_code, package_id, source, current_revision, created_at) "
-                              "VALUES(?, ?, ?, ?, ?)");
-        ins.bind(1, m.publisher_code);
-        ins.bind(2, book.package_id);
-        ins.bind(3, book.source);
-        ins.bind(4, book.revision);
-        ins.bind(5, now_utc());
-        ins.exec();
-        book_id = m_db->getLastInsertRowid();
-      }
-    }
-    SQLite::Statement rev(*m_db,
-                          "INSERT INTO revisions(book_id, revision, digest, title, isbn, stage, school_system, special_school, "
-                          "grade_from, grade_to, subject, kind, edition, volume, volume_title, language, published, "
-                          "publisher_name, bytes, source_path, import_run, imported_at) "
-                          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    int i = 1;
-    rev.bind(i++, book_id);
-    rev.bind(i++, book.revision);
-    rev.bind(i++, digest);
-    for (const std::string* s : {&m.title, &m.isbn, &m.stage, &m.school_system, &m.special_school}) rev.bind(i++, *s);
-    if (m.grade) {
-      rev.bind(i++, m.grade->from);
-      rev.bind(i++, m.grade->to);
-    } else {
-      rev.bind(i++);
-      rev.bind(i++);
-    }
-    for (const std::string* s : {&m.subject, &m.kind, &m.edition, &m.volume, &m.volume_title, &m.language, &m.published,
-                                 &m.publisher_name})
-      rev.bind(i++, *s);
-    rev.bind(i++, static_cast<std::int64_t>(bytes));
-    rev.bind(i++, source_path);
-    if (run_id > 0) rev.bind(i++, run_id);
-    else rev.bind(i++);
-    rev.bind(i++, now_utc());
-    rev.exec();
-    const std::int64_t revision_id = m_db->getLastInsertRowid();
-
-    SQLite::Statement file(*m_db, "INSERT INTO files(revision_id, path, sha256, size, media_type, role) VALUES(?,?,?,?,?,?)");
-    for (const FileDecl& f : book.files) {
-      file.bind(1, revision_id);
-      file.bind(2, f.path);
-      file.bind(3, f.sha256);
-      file.bind(4, static_cast<std::int64_t>(f.size));
-      file.bind(5, f.media_type);
-      file.bind(6, f.role);
-      file.exec();
-      file.reset();
-    }
-    SQLite::Statement unit(*m_db, "INSERT INTO units(revision_id, position, title) VALUES(?,?,?)");
-    SQLite::Statement lesson(*m_db, "INSERT INTO lessons(unit_id, position, lesson_key, title) VALUES(?,?,?,?)");
-    SQLite::Statement res(*m_db, "INSERT INTO resources(lesson_id, position, kind, file_path, pages) VALUES(?,?,?,?,?)");
-    for (std::size_t u = 0; u < book.contents.size(); ++u) {
-      unit.bind(1, revision_id);
-      unit.bind(2, static_cast<int>(u));
-      unit.bind(3, book.contents[u].title);
-      unit.exec();
-      unit.reset();
-      const std::int64_t unit_id = m_db->getLastInsertRowid();
-      const auto& lessons = book.contents[u].lessons;
-      for (std::size_t l = 0; l < lessons.size(); ++l) {
-        lesson.bind(1, unit_id);
-        lesson.bind(2, static_cast<int>(l));
-        lesson.bind(3, lessons[l].id);
-        lesson.bind(4, lessons[l].title);
-        lesson.exec();
-        lesson.reset();
-        const std::int64_t lesson_id = m_db->getLastInsertRowid();
-        for (std::size_t r = 0; r < lessons[l].resources.size(); ++r) {
-          const auto& rr = lessons[l].resources[r];
-          res.bind(1, lesson_id);
-          res.bind(2, static_cast<int>(r));
-          res.bind(3, rr.kind);
-          res.bind(4, rr.file);
-          res.bind(5, rr.pages);
-          res.exec();
-          res.reset();
-        }
-      }
-    }
+    const std::int64_t book_id = upsert_book(book);
+    const std::int64_t revision_id = insert_revision(book_id, book, digest, bytes, source_path, run_id);
+    insert_files(revision_id, book.files);
+    insert_contents(revision_id, book.contents);
     t.commit();
     return revision_id;
-  } catch (const std::exception& e) {
-    return db_error(e);
-  }
+  });
 }
 
 Result<int> Catalog::prune_revisions(const BookKey& key, int keep) {
-  try {
+  return guarded("cannot write to the catalogue", [&]() -> Result<int> {
     SQLite::Transaction t(*m_db);
     SQLite::Statement q(*m_db,
                         "DELETE FROM revisions WHERE id IN (SELECT r.id FROM revisions r JOIN books b ON b.id = r.book_id "
@@ -270,13 +247,11 @@ Result<int> Catalog::prune_revisions(const BookKey& key, int keep) {
     int n = q.exec();
     t.commit();
     return n;
-  } catch (const std::exception& e) {
-    return db_error(e);
-  }
+  });
 }
 
 Result<std::int64_t> Catalog::begin_run(const std::string& command) {
-  try {
+  return guarded("cannot write to the catalogue", [&]() -> Result<std::int64_t> {
     char host[256] = "unknown";
     ::gethostname(host, sizeof host - 1);
     const char* user = std::getenv("USER");
@@ -287,14 +262,12 @@ Result<std::int64_t> Catalog::begin_run(const std::string& command) {
     q.bind(4, command);
     q.exec();
     return m_db->getLastInsertRowid();
-  } catch (const std::exception& e) {
-    return db_error(e);
-  }
+  });
 }
 
 Status Catalog::record_item(std::int64_t run, int position, const std::string& path, const BookKey& key,
                             std::optional<std::int64_t> revision, const std::string& outcome, const std::string& detail) {
-  try {
+  return guarded("cannot write to the catalogue", [&]() -> Status {
     SQLite::Statement q(*m_db,
                         "INSERT INTO import_items(run_id, position, source_path, publisher_code, package_id, revision, outcome, detail) "
                         "VALUES(?,?,?,?,?,?,?,?)");
@@ -309,13 +282,11 @@ Status Catalog::record_item(std::int64_t run, int position, const std::string& p
     q.bind(8, detail);
     q.exec();
     return ok_status();
-  } catch (const std::exception& e) {
-    return db_error(e);
-  }
+  });
 }
 
 Status Catalog::finish_run(std::int64_t run, const RunCounts& c, const std::string& status) {
-  try {
+  return guarded("cannot write to the catalogue", [&]() -> Status {
     SQLite::Statement q(*m_db,
                         "UPDATE import_runs SET finished_at = ?, status = ?, imported = ?, unchanged = ?, refused = ?, failed = ? "
                         "WHERE id = ?");
@@ -328,12 +299,11 @@ Status Catalog::finish_run(std::int64_t run, const RunCounts& c, const std::stri
     q.bind(7, run);
     q.exec();
     return ok_status();
-  } catch (const std::exception& e) {
-    return db_error(e);
-  }
+  });
 }
 
-std::vector<BookSummary> Catalog::list_books(const BookFilter& f) const {
+Result<std::vector<BookSummary>> Catalog::list_books(const BookFilter& f) const {
+  return guarded("cannot read the catalogue", [&]() -> Result<std::vector<BookSummary>> {
   std::string sql = std::string("SELECT ") + k_meta_columns +
                     ", (SELECT count(*) FROM files x WHERE x.revision_id = r.id)"
                     ", (SELECT count(*) FROM lessons l JOIN units u ON u.id = l.unit_id WHERE u.revision_id = r.id)"
@@ -373,9 +343,11 @@ std::vector<BookSummary> Catalog::list_books(const BookFilter& f) const {
     out.push_back(std::move(s));
   }
   return out;
+  });
 }
 
 Result<BookDetail> Catalog::show_book(const std::string& book) const {
+  return guarded("cannot read the catalogue", [&]() -> Result<BookDetail> {
   std::string code, id = book;
   if (auto slash = book.find('/'); slash != std::string::npos) {
     code = book.substr(0, slash);
@@ -425,11 +397,15 @@ Result<BookDetail> Catalog::show_book(const std::string& book) const {
   }
   d.summary.files = d.current.files.size();
   for (const auto& u : d.current.contents) d.summary.lessons += u.lessons.size();
-  if (auto revs = revisions_of({d.summary.record.meta.publisher_code, d.summary.record.package_id})) d.revisions = *revs;
+  auto revs = revisions_of({d.summary.record.meta.publisher_code, d.summary.record.package_id});
+  if (!revs) return revs.error();
+  d.revisions = std::move(revs).value();
   return d;
+  });
 }
 
-CatalogStats Catalog::stats() const {
+Result<CatalogStats> Catalog::stats() const {
+  return guarded("cannot read the catalogue", [&]() -> Result<CatalogStats> {
   CatalogStats s;
   auto scalar = [&](const char* sql) {
     SQLite::Statement q(*m_db, sql);
@@ -453,20 +429,42 @@ CatalogStats Catalog::stats() const {
   group("r.edition", s.by_edition);
   group("b.publisher_code", s.by_publisher);
   return s;
+  });
 }
 
-std::set<std::string> Catalog::referenced_blobs() const {
+Result<std::set<std::string>> Catalog::referenced_blobs() const {
+  return guarded("cannot read the catalogue", [&]() -> Result<std::set<std::string>> {
   std::set<std::string> out;
   SQLite::Statement q(*m_db, "SELECT DISTINCT sha256 FROM files WHERE sha256 <> ''");
   while (q.executeStep()) out.insert(text(q, 0));
   return out;
+  });
 }
 
-std::vector<std::pair<std::string, std::uint64_t>> Catalog::referenced_blob_sizes() const {
+Result<std::vector<std::pair<std::string, std::uint64_t>>> Catalog::referenced_blob_sizes() const {
+  return guarded("cannot read the catalogue", [&]() -> Result<std::vector<std::pair<std::string, std::uint64_t>>> {
   std::vector<std::pair<std::string, std::uint64_t>> out;
   SQLite::Statement q(*m_db, "SELECT sha256, max(size) FROM files WHERE sha256 <> '' GROUP BY sha256 ORDER BY sha256");
   while (q.executeStep()) out.emplace_back(text(q, 0), static_cast<std::uint64_t>(q.getColumn(1).getInt64()));
   return out;
+  });
+}
+
+Result<std::vector<BlobUse>> Catalog::blob_uses(const std::vector<std::string>& sha256s) const {
+  return guarded("cannot read the catalogue", [&]() -> Result<std::vector<BlobUse>> {
+    std::vector<BlobUse> out;
+    SQLite::Statement q(*m_db,
+                        "SELECT f.sha256, b.publisher_code, b.package_id, r.revision, f.path, r.source_path "
+                        "FROM files f JOIN revisions r ON r.id = f.revision_id JOIN books b ON b.id = r.book_id "
+                        "WHERE f.sha256 = ? ORDER BY b.publisher_code, b.package_id, r.revision, f.path");
+    for (const auto& sha : sha256s) {
+      q.bind(1, sha);
+      while (q.executeStep())
+        out.push_back({text(q, 0), {text(q, 1), text(q, 2)}, q.getColumn(3).getInt64(), text(q, 4), text(q, 5)});
+      q.reset();
+    }
+    return out;
+  });
 }
 
 }  // namespace eductl

@@ -65,20 +65,37 @@ struct RunCounts {
   std::uint64_t imported = 0, unchanged = 0, refused = 0, failed = 0;
 };
 
+// A book revision that references a blob: who is affected when the blob is damaged.
+struct BlobUse {
+  std::string sha256;
+  BookKey book;
+  std::int64_t revision = 0;
+  std::string path;         // the file's path in the book
+  std::string source_path;  // where the revision was imported from
+};
+
+enum class CatalogAccess { read_only, read_write };
+
 class Catalog {
  public:
-  // Opens (creating if needed) <data>/catalog.sqlite and runs pending migrations.
-  static Result<Catalog> open(const std::filesystem::path& data_dir, bool read_only = false);
+  // read_write opens (creating if needed) the file and runs pending migrations;
+  // read_only never writes (works on a read-only mount) and says "no catalogue yet"
+  // when there is none, or only an empty or half-created one.
+  static Result<Catalog> open(const std::filesystem::path& file, CatalogAccess access);
   Catalog(Catalog&&) noexcept;
   Catalog& operator=(Catalog&&) noexcept;
   ~Catalog();
 
+  // True for open()'s "no catalogue yet" error (no file, or one not yet created).
+  static bool is_absent(const Error& e);
+
   int schema_version() const;
   static int latest_schema_version();
-  // Runs migrations not yet applied; returns how many ran.
-  Result<int> migrate();
+  // "ok", or the first problem SQLite's quick_check finds.
+  std::string quick_check() const;
 
-  std::optional<std::vector<RevisionInfo>> revisions_of(const BookKey& key) const;
+  // Revisions of a book, oldest first; empty when the book is unknown.
+  Result<std::vector<RevisionInfo>> revisions_of(const BookKey& key) const;
   // Adds a revision of a book (creating the book and publisher as needed) in one
   // transaction, and makes it current when it is the highest.
   Result<std::int64_t> add_revision(const BookRecord& book, const std::string& digest, std::uint64_t bytes,
@@ -91,17 +108,27 @@ class Catalog {
                      std::optional<std::int64_t> revision, const std::string& outcome, const std::string& detail);
   Status finish_run(std::int64_t run, const RunCounts& counts, const std::string& status);
 
-  std::vector<BookSummary> list_books(const BookFilter& filter) const;
+  Result<std::vector<BookSummary>> list_books(const BookFilter& filter) const;
   // BOOK is "CODE/package_id", a bare package_id when unique, or a platform id.
   Result<BookDetail> show_book(const std::string& book) const;
-  CatalogStats stats() const;
+  Result<CatalogStats> stats() const;
   // Every blob hash any revision references (for gc) and with sizes (for verify).
-  std::set<std::string> referenced_blobs() const;
-  std::vector<std::pair<std::string, std::uint64_t>> referenced_blob_sizes() const;
+  Result<std::set<std::string>> referenced_blobs() const;
+  Result<std::vector<std::pair<std::string, std::uint64_t>>> referenced_blob_sizes() const;
+  // The revisions that reference any of these blobs.
+  Result<std::vector<BlobUse>> blob_uses(const std::vector<std::string>& sha256s) const;
 
  private:
-  explicit Catalog(std::unique_ptr<SQLite::Database> db);
+  Catalog(std::unique_ptr<SQLite::Database> db, std::filesystem::path file);
+  template <class F>
+  auto guarded(std::string_view what, F&& body) const -> decltype(body());
+  std::int64_t upsert_book(const BookRecord& book);
+  std::int64_t insert_revision(std::int64_t book_id, const BookRecord& book, const std::string& digest, std::uint64_t bytes,
+                               const std::string& source_path, std::int64_t run_id);
+  void insert_files(std::int64_t revision_id, const std::vector<FileDecl>& files);
+  void insert_contents(std::int64_t revision_id, const std::vector<UnitDecl>& contents);
   std::unique_ptr<SQLite::Database> m_db;
+  std::filesystem::path m_file;
 };
 
 }  // namespace eductl

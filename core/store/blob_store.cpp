@@ -1,6 +1,7 @@
 #include "core/store/blob_store.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,25 +11,32 @@
 
 #include "core/util/cancel.hpp"
 #include "core/util/fs.hpp"
-#include "core/util/sha256.hpp"
 
 namespace eductl {
 namespace fs = std::filesystem;
 
+namespace {
+
+constexpr std::string_view k_staging_prefix = "blob-";
+
+bool is_link(const fs::path& p) {
+  struct stat st {};
+  return ::lstat(p.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+}  // namespace
+
 StagedBlob::StagedBlob(StagedBlob&& o) noexcept
-    : m_fd(o.m_fd), m_tmp(std::move(o.m_tmp)), m_sha256(std::move(o.m_sha256)), m_size(o.m_size) {
-  o.m_fd = -1;
+    : m_tmp(std::move(o.m_tmp)), m_sha256(std::move(o.m_sha256)), m_size(o.m_size) {
   o.m_tmp.clear();
 }
 
 StagedBlob& StagedBlob::operator=(StagedBlob&& o) noexcept {
   if (this != &o) {
     discard();
-    m_fd = o.m_fd;
     m_tmp = std::move(o.m_tmp);
     m_sha256 = std::move(o.m_sha256);
     m_size = o.m_size;
-    o.m_fd = -1;
     o.m_tmp.clear();
   }
   return *this;
@@ -37,13 +45,31 @@ StagedBlob& StagedBlob::operator=(StagedBlob&& o) noexcept {
 StagedBlob::~StagedBlob() { discard(); }
 
 void StagedBlob::discard() {
-  if (m_fd >= 0) ::close(m_fd);
-  m_fd = -1;
   if (!m_tmp.empty()) ::unlink(m_tmp.c_str());
   m_tmp.clear();
 }
 
-Status StagedBlob::write(const void* data, std::size_t size) {
+BlobWriter::BlobWriter(int fd, fs::path tmp, std::string sha256, std::uint64_t size)
+    : m_fd(fd), m_tmp(std::move(tmp)), m_expected_sha(std::move(sha256)), m_expected_size(size) {}
+
+BlobWriter::BlobWriter(BlobWriter&& o) noexcept
+    : m_fd(o.m_fd), m_tmp(std::move(o.m_tmp)), m_expected_sha(std::move(o.m_expected_sha)),
+      m_expected_size(o.m_expected_size), m_written(o.m_written), m_hash(std::move(o.m_hash)) {
+  o.m_fd = -1;
+  o.m_tmp.clear();
+}
+
+BlobWriter::~BlobWriter() {
+  if (m_fd >= 0) ::close(m_fd);
+  if (!m_tmp.empty()) ::unlink(m_tmp.c_str());
+}
+
+Status BlobWriter::write(const void* data, std::size_t size) {
+  if (m_written + size > m_expected_size)
+    return make_error(ErrorKind::bad_input, "more bytes than the expected " + std::to_string(m_expected_size) +
+                                                " of " + m_expected_sha.substr(0, 16) + "…; the content changed since it was checked");
+  m_hash.update(data, size);
+  m_written += size;
   const char* p = static_cast<const char*>(data);
   while (size > 0) {
     ssize_t n = ::write(m_fd, p, size);
@@ -55,56 +81,68 @@ Status StagedBlob::write(const void* data, std::size_t size) {
   return ok_status();
 }
 
-Status StagedBlob::finish(const std::string& sha256, std::uint64_t size) {
-  m_sha256 = sha256;
-  m_size = size;
-  // Start writeback now without waiting; commit() waits for it (fdatasync works on
-  // the inode, whichever descriptor), so the flush overlaps reading the next files.
+Result<StagedBlob> BlobWriter::finish() {
+  // Start writeback now without waiting; commit() waits for it (fdatasync works on the
+  // inode, whichever descriptor), so the flush overlaps reading the next files.
   ::sync_file_range(m_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-  if (::close(m_fd) != 0) {
-    m_fd = -1;
-    return make_error(ErrorKind::internal, "cannot write to the content store: " + errno_text(errno), m_tmp.string());
-  }
+  const int closed = ::close(m_fd);
+  const int err = errno;
   m_fd = -1;
-  return ok_status();
+  if (closed != 0) return make_error(ErrorKind::internal, "cannot write to the content store: " + errno_text(err), m_tmp.string());
+  const std::string got = m_hash.finish_hex();
+  if (m_written != m_expected_size || got != m_expected_sha)
+    return make_error(ErrorKind::bad_input, "content is " + std::to_string(m_written) + " bytes hashing to " +
+                                                got.substr(0, 16) + "…, not the expected " + std::to_string(m_expected_size) +
+                                                " bytes hashing to " + m_expected_sha.substr(0, 16) +
+                                                "…; the content changed since it was checked");
+  StagedBlob b;
+  b.m_tmp = std::move(m_tmp);
+  m_tmp.clear();
+  b.m_sha256 = m_expected_sha;
+  b.m_size = m_written;
+  return b;
 }
 
-Result<BlobStore> BlobStore::open(const fs::path& data_dir) {
-  for (const char* sub : {"objects", "tmp"})
-    if (auto st = make_dirs(data_dir / sub); !st) return st.error();
-  return BlobStore(data_dir);
+Result<BlobStore> BlobStore::open(const fs::path& objects_dir, const fs::path& tmp_dir, StoreAccess access) {
+  if (access == StoreAccess::read_write) {
+    if (is_link(tmp_dir))
+      return make_error(ErrorKind::bad_input,
+                        "the staging folder is a symbolic link; eductl neither writes nor cleans through links: "
+                        "remove the link (eductl creates the folder again)",
+                        tmp_dir.string());
+    for (const fs::path& dir : {objects_dir, tmp_dir})
+      if (auto st = make_dirs(dir); !st) return st.error();
+  }
+  return BlobStore(objects_dir, tmp_dir);
 }
 
 fs::path BlobStore::object_path(const std::string& sha) const {
-  return m_root / "objects" / sha.substr(0, 2) / sha.substr(2, 2) / sha;
+  return m_objects / sha.substr(0, 2) / sha.substr(2, 2) / sha;
 }
 
-bool BlobStore::contains(const std::string& sha) const {
-  std::error_code ec;
-  return fs::exists(object_path(sha), ec);
+bool BlobStore::has(const std::string& sha, std::uint64_t size) const {
+  struct stat st {};
+  return ::lstat(object_path(sha).c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) == size;
 }
 
-Result<StagedBlob> BlobStore::stage() {
+Result<BlobWriter> BlobStore::begin(const std::string& sha256, std::uint64_t size) {
+  if (!is_sha256_hex(sha256)) return make_error(ErrorKind::bad_input, "not a SHA-256: " + sha256);
   static std::atomic<unsigned> counter{0};
-  StagedBlob b;
-  b.m_tmp = m_root / "tmp" / ("blob-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  b.m_fd = ::open(b.m_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
-  if (b.m_fd < 0) {
-    auto path = b.m_tmp;
-    b.m_tmp.clear();
-    return make_error(ErrorKind::internal, "cannot create a staging file: " + errno_text(errno), path.string());
-  }
-  return b;
+  fs::path tmp = m_tmp / (std::string(k_staging_prefix) + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+  if (fd < 0) return make_error(ErrorKind::internal, "cannot create a staging file: " + errno_text(errno), tmp.string());
+  return BlobWriter(fd, std::move(tmp), sha256, size);
 }
 
 Status BlobStore::commit(StagedBlob& blob, CommitStats& stats, std::set<fs::path>* dirs_to_sync) {
   const fs::path target = object_path(blob.m_sha256);
-  if (contains(blob.m_sha256)) {
+  if (has(blob.m_sha256, blob.m_size)) {
     ++stats.dedup_blobs;
     stats.dedup_bytes += blob.m_size;
     blob.discard();
     return ok_status();
   }
+  const bool replacing = fs::exists(fs::symlink_status(target));
   // The bytes must be durable before the name that vouches for them appears.
   int fd = ::open(blob.m_tmp.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 || ::fdatasync(fd) != 0) {
@@ -114,11 +152,13 @@ Status BlobStore::commit(StagedBlob& blob, CommitStats& stats, std::set<fs::path
   }
   ::close(fd);
   if (auto st = make_dirs(target.parent_path()); !st) return st;
+  // rename() replaces a damaged object (or a link planted at its name) atomically.
   if (::rename(blob.m_tmp.c_str(), target.c_str()) != 0)
     return make_error(ErrorKind::internal, "cannot move a blob into the store: " + errno_text(errno), target.string());
   blob.m_tmp.clear();
   ++stats.stored_blobs;
   stats.stored_bytes += blob.m_size;
+  if (replacing) ++stats.restored_blobs;
   if (dirs_to_sync) {
     dirs_to_sync->insert(target.parent_path());
     return ok_status();
@@ -135,8 +175,8 @@ Status BlobStore::sync_dirs(const std::set<fs::path>& dirs) const {
 std::vector<std::pair<std::string, std::uint64_t>> BlobStore::list_objects() const {
   std::vector<std::pair<std::string, std::uint64_t>> out;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(m_root / "objects", ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
+  for (fs::recursive_directory_iterator it(m_objects, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
     std::string name = it->path().filename().string();
     if (is_sha256_hex(name)) out.emplace_back(name, it->file_size(ec));
   }
@@ -144,16 +184,20 @@ std::vector<std::pair<std::string, std::uint64_t>> BlobStore::list_objects() con
   return out;
 }
 
-std::vector<VerifyProblem> BlobStore::verify(const std::vector<std::pair<std::string, std::uint64_t>>& objects,
-                                             const std::function<void(std::uint64_t)>& progress) const {
-  std::vector<VerifyProblem> problems;
+VerifyResult BlobStore::verify(const std::vector<std::pair<std::string, std::uint64_t>>& objects,
+                               const std::function<void(std::uint64_t)>& progress) const {
+  VerifyResult r;
   std::vector<char> buf(1 << 20);
   for (const auto& [sha, size] : objects) {
-    if (interrupted()) break;
+    if (interrupted()) {
+      r.interrupted = true;
+      break;
+    }
+    ++r.checked;
     const fs::path p = object_path(sha);
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
-      problems.push_back({sha, "missing"});
+      r.problems.push_back({sha, errno == ENOENT ? std::string("missing") : "unreadable: " + errno_text(errno)});
       continue;
     }
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -165,13 +209,27 @@ std::vector<VerifyProblem> BlobStore::verify(const std::vector<std::pair<std::st
       total += static_cast<std::uint64_t>(n);
       if (progress) progress(static_cast<std::uint64_t>(n));
     }
+    const int err = errno;
     ::close(fd);
+    r.bytes += total;
     std::string got = h.finish_hex();
-    if (n < 0) problems.push_back({sha, "unreadable: " + errno_text(errno)});
-    else if (got != sha) problems.push_back({sha, "corrupt: content hashes to " + got});
-    else if (size != 0 && total != size) problems.push_back({sha, "wrong size " + std::to_string(total)});
+    if (n < 0) r.problems.push_back({sha, "unreadable: " + errno_text(err)});
+    else if (size != 0 && total != size)
+      r.problems.push_back({sha, "wrong size: " + std::to_string(total) + " bytes, the catalogue says " + std::to_string(size)});
+    else if (got != sha) r.problems.push_back({sha, "corrupt: content hashes to " + got});
   }
-  return problems;
+  return r;
+}
+
+Status BlobStore::quarantine(const std::vector<std::string>& sha256s, const fs::path& quarantine_dir) const {
+  if (auto st = make_dirs(quarantine_dir); !st) return st;
+  for (const auto& sha : sha256s) {
+    const fs::path from = object_path(sha);
+    if (!fs::exists(fs::symlink_status(from))) continue;
+    if (::rename(from.c_str(), (quarantine_dir / sha).c_str()) != 0)
+      return make_error(ErrorKind::internal, "cannot move a damaged object aside: " + errno_text(errno), from.string());
+  }
+  return fsync_dir(quarantine_dir);
 }
 
 Result<BlobStore::GcResult> BlobStore::gc(const std::set<std::string>& referenced, bool dry_run) const {
@@ -181,17 +239,26 @@ Result<BlobStore::GcResult> BlobStore::gc(const std::set<std::string>& reference
     ++r.objects;
     r.bytes += size;
     r.removed.push_back(sha);
-    if (!dry_run) {
-      std::error_code ec;
-      fs::remove(object_path(sha), ec);
-      if (ec) return make_error(ErrorKind::internal, "cannot remove: " + ec.message(), object_path(sha).string());
-    }
+    if (!dry_run && ::unlink(object_path(sha).c_str()) != 0 && errno != ENOENT)
+      return make_error(ErrorKind::internal, "cannot remove: " + errno_text(errno), object_path(sha).string());
+  }
+  if (is_link(m_tmp)) {
+    r.left_alone.push_back(m_tmp.string() + " (a symbolic link)");
+    return r;
   }
   std::error_code ec;
-  for (fs::directory_iterator it(m_root / "tmp", ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(m_tmp, ec), end; !ec && it != end; it.increment(ec)) {
+    struct stat st {};
+    const std::string name = it->path().filename().string();
+    // Only eductl's own staging files: regular files named blob-*, never a link or a folder.
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || !name.starts_with(k_staging_prefix)) {
+      r.left_alone.push_back(it->path().string());
+      continue;
+    }
     ++r.temps;
-    r.temp_bytes += it->is_regular_file(ec) ? it->file_size(ec) : 0;
-    if (!dry_run) fs::remove_all(it->path(), ec);
+    r.temp_bytes += static_cast<std::uint64_t>(st.st_size);
+    if (!dry_run && ::unlink(it->path().c_str()) != 0 && errno != ENOENT)
+      return make_error(ErrorKind::internal, "cannot remove: " + errno_text(errno), it->path().string());
   }
   return r;
 }

@@ -11,10 +11,9 @@
 
 namespace eductl {
 
-Result<WriterLock> WriterLock::acquire(const std::filesystem::path& data_dir, const char* purpose) {
-  if (auto st = make_dirs(data_dir); !st) return st.error();
-  const auto path = data_dir / "lock";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+Result<WriterLock> WriterLock::acquire(const std::filesystem::path& lock_file, const char* purpose) {
+  const auto& path = lock_file;
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) return make_error(ErrorKind::internal, "cannot open lock file: " + errno_text(errno), path.string());
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
@@ -27,7 +26,7 @@ Result<WriterLock> WriterLock::acquire(const std::filesystem::path& data_dir, co
     return make_error(ErrorKind::locked,
                       "the data folder is locked by another eductl (" + holder +
                           "); wait for it to finish, or check that the process still runs",
-                      data_dir.string());
+                      path.parent_path().string());
   }
   std::string me = "pid " + std::to_string(::getpid()) + ", " + purpose + "\n";
   if (::ftruncate(fd, 0) == 0) {

@@ -88,7 +88,8 @@ TEST_CASE("import: dry run writes nothing; a held lock refuses a second writer",
   auto dry = import(t / "data", {t / "a"}, true);
   CHECK(dry.would_import == 1);
   CHECK_FALSE(std::filesystem::exists(t / "data"));
-  auto lock = WriterLock::acquire(t / "data", "test");
+  std::filesystem::create_directories(t / "data");
+  auto lock = WriterLock::acquire(t / "data/lock", "test");
   REQUIRE(lock);
   ImportOptions opt;
   auto r = run_import(t / "data", {t / "a"}, opt);

@@ -1,8 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/catalog/catalog.hpp"
-#include "core/store/blob_store.hpp"
-#include "core/util/lock.hpp"
+#include "core/data/data_folder.hpp"
 #include "core/util/sha256.hpp"
 #include "support.hpp"
 
@@ -11,11 +9,24 @@ using eductl::test::TempDir;
 
 namespace {
 StagedBlob staged(BlobStore& store, const std::string& data) {
-  auto b = store.stage();
+  auto w = store.begin(sha256_hex(data), data.size());
+  REQUIRE(w);
+  REQUIRE(w->write(data.data(), data.size()));
+  auto b = w->finish();
   REQUIRE(b);
-  REQUIRE(b->write(data.data(), data.size()));
-  REQUIRE(b->finish(sha256_hex(data), data.size()));
   return std::move(b).value();
+}
+
+BlobStore open_store(const TempDir& t) {
+  auto s = DataFolder(t.path()).store(Access::read_write);
+  REQUIRE(s);
+  return std::move(s).value();
+}
+
+Catalog open_catalog(const TempDir& t, Access access = Access::read_write) {
+  auto c = DataFolder(t.path()).catalog(access);
+  REQUIRE(c);
+  return std::move(c).value();
 }
 
 BookRecord book(const std::string& id, std::int64_t revision, const std::string& file_sha) {
@@ -40,8 +51,7 @@ BookRecord book(const std::string& id, std::int64_t revision, const std::string&
 
 TEST_CASE("store: staged blobs land under their hash, once", "[store]") {
   TempDir t;
-  auto store = BlobStore::open(t.path());
-  REQUIRE(store);
+  auto store = std::optional<BlobStore>(open_store(t));
   CommitStats stats;
   auto a = staged(*store, "同一内容");
   auto b = staged(*store, "同一内容");
@@ -50,7 +60,7 @@ TEST_CASE("store: staged blobs land under their hash, once", "[store]") {
   CHECK(stats.stored_blobs == 1);
   CHECK(stats.dedup_blobs == 1);
   const std::string sha = sha256_hex("同一内容");
-  CHECK(store->contains(sha));
+  CHECK(store->has(sha, std::string("同一内容").size()));
   CHECK(store->object_path(sha).parent_path().filename() == sha.substr(2, 2));
   CHECK(std::filesystem::is_empty(t / "tmp"));
   CHECK(store->list_objects().size() == 1);
@@ -58,8 +68,7 @@ TEST_CASE("store: staged blobs land under their hash, once", "[store]") {
 
 TEST_CASE("store: discarded staging leaves nothing; verify finds damage; gc removes orphans", "[store]") {
   TempDir t;
-  auto store = BlobStore::open(t.path());
-  REQUIRE(store);
+  auto store = std::optional<BlobStore>(open_store(t));
   { auto dropped = staged(*store, "refused package content"); }
   CHECK(std::filesystem::is_empty(t / "tmp"));
   CommitStats stats;
@@ -68,10 +77,10 @@ TEST_CASE("store: discarded staging leaves nothing; verify finds damage; gc remo
   REQUIRE(store->commit(keep, stats));
   REQUIRE(store->commit(orphan, stats));
   const std::string k = sha256_hex("keep"), o = sha256_hex("orphan");
-  CHECK(store->verify({{k, 4}, {o, 6}}).empty());
+  CHECK(store->verify({{k, 4}, {o, 6}}).problems.empty());
   std::filesystem::permissions(store->object_path(k), std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
   test::write_file(store->object_path(k), "kept");  // bit rot
-  auto problems = store->verify({{k, 4}, {sha256_hex("missing"), 1}});
+  auto problems = store->verify({{k, 4}, {sha256_hex("missing"), 1}}).problems;
   REQUIRE(problems.size() == 2);
   CHECK(problems[0].problem.rfind("corrupt", 0) == 0);
   CHECK(problems[1].problem == "missing");
@@ -80,27 +89,20 @@ TEST_CASE("store: discarded staging leaves nothing; verify finds damage; gc remo
   REQUIRE(dry);
   CHECK(dry->objects == 1);
   CHECK(dry->temps == 1);
-  CHECK(store->contains(o));
+  CHECK(store->has(o, 6));
   auto real = store->gc({k}, false);
   REQUIRE(real);
-  CHECK_FALSE(store->contains(o));
-  CHECK(store->contains(k));
+  CHECK_FALSE(store->has(o, 6));
+  CHECK(store->has(k, 4));
   CHECK(std::filesystem::is_empty(t / "tmp"));
 }
 
 TEST_CASE("catalogue: migrations are idempotent; revisions, listing, detail, stats, prune", "[catalog]") {
   TempDir t;
-  {
-    auto c = Catalog::open(t.path());
-    REQUIRE(c);
-    CHECK(c->schema_version() == Catalog::latest_schema_version());
-    auto again = c->migrate();
-    REQUIRE(again);
-    CHECK(*again == 0);
-  }
-  auto c = Catalog::open(t.path());
-  REQUIRE(c);
-  CHECK_FALSE(c->revisions_of({"PEP", "pep-math-7a"}));
+  { CHECK(open_catalog(t).schema_version() == Catalog::latest_schema_version()); }
+  auto c = std::optional<Catalog>(open_catalog(t));  // opening again runs nothing twice
+  CHECK(c->schema_version() == Catalog::latest_schema_version());
+  CHECK(c->revisions_of({"PEP", "pep-math-7a"})->empty());
   REQUIRE(c->add_revision(book("pep-math-7a", 1, std::string(64, 'a')), "d1", 10, "a.zip", 0));
   REQUIRE(c->add_revision(book("pep-math-7a", 2, std::string(64, 'b')), "d2", 10, "b.zip", 0));
   auto other = book("bnup-math-5b", 1, std::string(64, 'a'));
@@ -114,18 +116,18 @@ TEST_CASE("catalogue: migrations are idempotent; revisions, listing, detail, sta
   REQUIRE(revs);
   CHECK(revs->size() == 2);
   CHECK(revs->back().revision == 2);
-  CHECK(c->list_books({}).size() == 2);
+  CHECK(c->list_books({})->size() == 2);
   BookFilter junior;
   junior.stage = "junior";
-  CHECK(c->list_books(junior).size() == 1);
+  CHECK(c->list_books(junior)->size() == 1);
   BookFilter grade6;
   grade6.grade = 6;
-  auto g6 = c->list_books(grade6);
+  auto g6 = *c->list_books(grade6);
   REQUIRE(g6.size() == 1);
   CHECK(g6[0].record.package_id == "bnup-math-5b");
   BookFilter edition;
   edition.edition = "人教";
-  CHECK(c->list_books(edition).size() == 1);
+  CHECK(c->list_books(edition)->size() == 1);
 
   auto d = c->show_book("PEP/pep-math-7a");
   REQUIRE(d);
@@ -136,28 +138,108 @@ TEST_CASE("catalogue: migrations are idempotent; revisions, listing, detail, sta
   CHECK(d->summary.lessons == 1);
   CHECK_FALSE(c->show_book("nope"));
 
-  auto s = c->stats();
+  auto s = *c->stats();
   CHECK(s.books == 2);
   CHECK(s.revisions == 3);
   CHECK(s.referenced_bytes == 30);
   CHECK(s.unique_bytes == 20);  // two revisions share blob 'a'
-  CHECK(c->referenced_blobs().size() == 2);
+  CHECK(c->referenced_blobs()->size() == 2);
+  auto uses = c->blob_uses({std::string(64, 'a')});
+  REQUIRE(uses);
+  REQUIRE(uses->size() == 2);
+  CHECK(uses->at(0).book.publisher_code == "BNUP");
+  CHECK(uses->at(1).source_path == "a.zip");
 
   auto pruned = c->prune_revisions({"PEP", "pep-math-7a"}, 1);
   REQUIRE(pruned);
   CHECK(*pruned == 1);
   CHECK(c->revisions_of({"PEP", "pep-math-7a"})->size() == 1);
-  CHECK(c->stats().files == 2);  // the pruned revision's files went with it
+  CHECK(c->stats()->files == 2);  // the pruned revision's files went with it
 }
 
 TEST_CASE("writer lock: a second writer is refused with the holder named", "[lock]") {
   TempDir t;
-  auto first = WriterLock::acquire(t.path(), "import");
+  auto first = DataFolder(t.path()).lock("import");
   REQUIRE(first);
   // flock locks belong to the open file description, so a second open conflicts even
   // within one process.
-  auto second = WriterLock::acquire(t.path(), "store gc");
+  auto second = DataFolder(t.path()).lock("store gc");
   REQUIRE_FALSE(second);
   CHECK(second.error().kind == ErrorKind::locked);
   CHECK(second.error().message.find("pid " + std::to_string(::getpid())) != std::string::npos);
+}
+
+TEST_CASE("store: a blob must hash to its name; a truncated object is not stored and is replaced", "[store]") {
+  TempDir t;
+  BlobStore store = open_store(t);
+  const std::string data = "课本内容";
+  auto w = store.begin(sha256_hex(data), data.size());
+  REQUIRE(w);
+  REQUIRE(w->write("forged!!", 8));
+  REQUIRE(w->write("abcd", 4));
+  auto forged = w->finish();
+  REQUIRE_FALSE(forged);
+  CHECK(forged.error().kind == ErrorKind::bad_input);
+  auto longer = store.begin(sha256_hex("ab"), 2);
+  REQUIRE(longer);
+  CHECK_FALSE(longer->write("abc", 3));  // more than declared: refused at once
+  CHECK(std::filesystem::is_empty(t / "tmp"));
+
+  CommitStats stats;
+  auto blob = staged(store, data);
+  REQUIRE(store.commit(blob, stats));
+  const auto path = store.object_path(sha256_hex(data));
+  std::filesystem::permissions(path, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+  std::filesystem::resize_file(path, 3);
+  CHECK_FALSE(store.has(sha256_hex(data), data.size()));
+  auto again = staged(store, data);
+  CommitStats second;
+  REQUIRE(store.commit(again, second));
+  CHECK(second.restored_blobs == 1);
+  CHECK(store.has(sha256_hex(data), data.size()));
+  CHECK(store.verify({{sha256_hex(data), data.size()}}).problems.empty());
+}
+
+TEST_CASE("store gc: removes only its own staging files and never follows a link", "[store]") {
+  TempDir t;
+  TempDir elsewhere;
+  test::write_file(elsewhere / "precious.txt", "not eductl's");
+  {
+    BlobStore store = open_store(t);
+    test::write_file(t / "tmp/blob-1-0", "leftover");
+    test::write_file(t / "tmp/notes.txt", "an admin's file");
+    std::filesystem::create_symlink(elsewhere.path(), t / "tmp/link");
+    auto r = store.gc({}, false);
+    REQUIRE(r);
+    CHECK(r->temps == 1);
+    CHECK(r->left_alone.size() == 2);
+    CHECK(std::filesystem::exists(t / "tmp/notes.txt"));
+  }
+  std::filesystem::remove_all(t / "tmp");
+  std::filesystem::create_symlink(elsewhere.path(), t / "tmp");
+  CHECK_FALSE(DataFolder(t.path()).store(Access::read_write));  // will not stage through a link
+  auto ro = DataFolder(t.path()).store(Access::read_only);
+  REQUIRE(ro);
+  auto r = ro->gc({}, false);
+  REQUIRE(r);
+  CHECK(r->temps == 0);
+  CHECK(std::filesystem::exists(elsewhere / "precious.txt"));
+}
+
+TEST_CASE("catalogue: readers create nothing and tell a missing or empty catalogue apart", "[catalog]") {
+  TempDir t;
+  auto none = DataFolder(t.path()).catalog(Access::read_only);
+  REQUIRE_FALSE(none);
+  CHECK(Catalog::is_absent(none.error()));
+  CHECK_FALSE(std::filesystem::exists(t / "catalog.sqlite"));
+  test::write_file(t / "catalog.sqlite", "");  // what a first import that died leaves
+  auto empty = DataFolder(t.path()).catalog(Access::read_only);
+  REQUIRE_FALSE(empty);
+  CHECK(Catalog::is_absent(empty.error()));
+  CHECK(std::filesystem::file_size(t / "catalog.sqlite") == 0);
+  test::write_file(t / "catalog.sqlite", std::string(4096, 'x'));
+  auto garbage = DataFolder(t.path()).catalog(Access::read_only);
+  REQUIRE_FALSE(garbage);
+  CHECK(garbage.error().kind == ErrorKind::bad_input);
+  CHECK_FALSE(Catalog::is_absent(garbage.error()));
 }

@@ -1,0 +1,26 @@
+#include "core/data/data_folder.hpp"
+
+#include "core/util/fs.hpp"
+
+namespace eductl {
+namespace fs = std::filesystem;
+
+bool DataFolder::has_catalog() const {
+  std::error_code ec;
+  return fs::exists(catalog_file(), ec);
+}
+
+Result<WriterLock> DataFolder::lock(const char* purpose) const {
+  if (auto st = make_dirs(m_root); !st) return st.error();
+  return WriterLock::acquire(lock_file(), purpose);
+}
+
+Result<Catalog> DataFolder::catalog(Access access) const {
+  return Catalog::open(catalog_file(), access == Access::read_only ? CatalogAccess::read_only : CatalogAccess::read_write);
+}
+
+Result<BlobStore> DataFolder::store(Access access) const {
+  return BlobStore::open(objects_dir(), tmp_dir(), access == Access::read_only ? StoreAccess::read_only : StoreAccess::read_write);
+}
+
+}  // namespace eductl

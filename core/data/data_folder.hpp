@@ -1,0 +1,42 @@
+// The data folder's layout in one place (catalogue, content store, staging, lock, and
+// the files later capabilities add) and the way commands open what they need: readers
+// read-only, creating and writing nothing; writers behind the lock.
+#pragma once
+#include <filesystem>
+
+#include "core/catalog/catalog.hpp"
+#include "core/store/blob_store.hpp"
+#include "core/util/lock.hpp"
+#include "core/util/result.hpp"
+
+namespace eductl {
+
+enum class Access { read_only, read_write };
+
+class DataFolder {
+ public:
+  explicit DataFolder(std::filesystem::path root) : m_root(std::move(root)) {}
+
+  const std::filesystem::path& root() const { return m_root; }
+  std::filesystem::path catalog_file() const { return m_root / "catalog.sqlite"; }
+  std::filesystem::path objects_dir() const { return m_root / "objects"; }
+  std::filesystem::path tmp_dir() const { return m_root / "tmp"; }
+  std::filesystem::path quarantine_dir() const { return m_root / "quarantine"; }
+  std::filesystem::path lock_file() const { return m_root / "lock"; }
+  std::filesystem::path usage_file() const { return m_root / "usage.sqlite"; }
+  std::filesystem::path index_file() const { return m_root / "index.sqlite"; }
+  std::filesystem::path snapshots_dir() const { return m_root / "snapshots"; }
+  std::filesystem::path public_dir() const { return m_root / "public"; }
+  std::filesystem::path keys_dir() const { return m_root / "keys"; }
+
+  bool has_catalog() const;
+  // Error locked (exit 5) naming the holder when another writer has the folder.
+  Result<WriterLock> lock(const char* purpose) const;
+  Result<Catalog> catalog(Access access) const;
+  Result<BlobStore> store(Access access) const;
+
+ private:
+  std::filesystem::path m_root;
+};
+
+}  // namespace eductl

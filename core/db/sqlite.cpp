@@ -1,0 +1,143 @@
+#include "core/db/sqlite.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "core/util/fs.hpp"
+
+namespace eductl::db {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int k_busy_timeout_ms = 5000;
+
+// A WAL database can be read without writing only where SQLite may create (or already
+// finds) its -shm index; elsewhere (read-only mount, a folder the user cannot write)
+// the file is opened as immutable, which takes no locks and reads the main file only.
+bool needs_immutable(const fs::path& file) {
+  std::error_code ec;
+  const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+  if (fs::exists(fs::path(file.string() + "-shm"), ec)) return ::access((file.string() + "-shm").c_str(), W_OK) != 0;
+  return ::access(dir.c_str(), W_OK) != 0;
+}
+
+std::string uri_escape(const std::string& path) {
+  std::string out;
+  for (unsigned char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string absent_message(const Schema& schema) {
+  return "no " + std::string(schema.name) + " here yet; " + std::string(schema.first_step);
+}
+
+Status check_version(SQLite::Database& db, const fs::path& file, const Schema& schema, Access access) {
+  const int have = user_version(db);
+  const int latest = static_cast<int>(schema.migrations.size());
+  if (have > latest)
+    return make_error(ErrorKind::bad_input,
+                      std::string(schema.name) + " schema version " + std::to_string(have) +
+                          " is newer than this eductl knows (" + std::to_string(latest) + "); upgrade eductl",
+                      file.string());
+  if (access == Access::read_only && have == 0)
+    return make_error(ErrorKind::bad_input, absent_message(schema), file.string());
+  if (access == Access::read_only && have < latest)
+    return make_error(ErrorKind::usage,
+                      std::string(schema.name) + " schema version " + std::to_string(have) + " is older than this eductl's (" +
+                          std::to_string(latest) + "); run 'eductl catalog migrate' (needs write access)",
+                      file.string());
+  return ok_status();
+}
+
+Status migrate(SQLite::Database& db, const Schema& schema) {
+  for (int v = user_version(db); v < static_cast<int>(schema.migrations.size()); ++v) {
+    SQLite::Transaction t(db);
+    db.exec(std::string(schema.migrations[static_cast<std::size_t>(v)]));
+    db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    t.commit();
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+bool is_absent(const Error& e, const Schema& schema) {
+  return e.kind == ErrorKind::bad_input && e.message == absent_message(schema);
+}
+
+int user_version(SQLite::Database& db) {
+  SQLite::Statement q(db, "PRAGMA user_version");
+  q.executeStep();
+  return q.getColumn(0).getInt();
+}
+
+std::string quick_check(SQLite::Database& db) {
+  SQLite::Statement q(db, "PRAGMA quick_check(1)");
+  return q.executeStep() ? q.getColumn(0).getString() : std::string("no answer");
+}
+
+Error to_error(const std::exception& e, std::string_view what, const fs::path& file) {
+  const std::string where = file.string();
+  if (const auto* s = dynamic_cast<const SQLite::Exception*>(&e)) {
+    const std::string text = std::string(what) + ": " + s->what();
+    switch (s->getErrorCode()) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+        return make_error(ErrorKind::locked, text + "; another program is writing to it, try again when it is done", where);
+      case SQLITE_CORRUPT:
+      case SQLITE_NOTADB:
+        return make_error(ErrorKind::bad_input, text + "; restore it from a backup or a mirror", where);
+      case SQLITE_FULL:
+        return make_error(ErrorKind::internal, text + " (disk full); nothing of this change was kept", where);
+      case SQLITE_READONLY:
+      case SQLITE_CANTOPEN:
+      case SQLITE_PERM:
+        return make_error(ErrorKind::internal, text + "; check the folder's permissions and that it is not mounted read-only",
+                          where);
+      case SQLITE_INTERRUPT:
+        return make_error(ErrorKind::interrupted, text, where);
+      default: break;
+    }
+    return make_error(ErrorKind::internal, text, where);
+  }
+  return make_error(ErrorKind::internal, std::string(what) + ": " + e.what(), where);
+}
+
+Result<Handle> open(const fs::path& file, Access access, const Schema& schema) {
+  const std::string what = "cannot open the " + std::string(schema.name);
+  return guarded(what, file, [&]() -> Result<Handle> {
+    Handle db;
+    if (access == Access::read_only) {
+      std::error_code ec;
+      if (!fs::exists(file, ec))
+        return make_error(ErrorKind::bad_input, absent_message(schema), file.string());
+      if (needs_immutable(file))
+        db = std::make_unique<SQLite::Database>("file:" + uri_escape(fs::absolute(file).string()) + "?immutable=1",
+                                                SQLite::OPEN_READONLY | SQLite::OPEN_URI, k_busy_timeout_ms);
+      else
+        db = std::make_unique<SQLite::Database>(file.string(), SQLite::OPEN_READONLY, k_busy_timeout_ms);
+      if (auto st = check_version(*db, file, schema, access); !st) return st.error();
+      return db;
+    }
+    if (auto st = make_dirs(file.parent_path().empty() ? fs::path(".") : file.parent_path()); !st) return st.error();
+    db = std::make_unique<SQLite::Database>(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, k_busy_timeout_ms);
+    db->exec("PRAGMA journal_mode=WAL");
+    db->exec("PRAGMA synchronous=FULL");
+    db->exec("PRAGMA foreign_keys=ON");
+    if (auto st = check_version(*db, file, schema, access); !st) return st.error();
+    if (auto st = migrate(*db, schema); !st) return st.error();
+    return db;
+  });
+}
+
+}  // namespace eductl::db
