@@ -10,7 +10,7 @@ packages=(
   libcli11-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libarchive-dev
   libssl-dev libxml2-dev libutf8proc-dev zlib1g-dev catch2
   # tools used by the demo and the tests
-  ffmpeg jq sqlite3 zip unzip zstd xz-utils poppler-utils
+  ffmpeg jq sqlite3 zip unzip zstd xz-utils poppler-utils strace util-linux bsdutils
   # libFuzzer targets (built with clang)
   clang libclang-rt-14-dev
 )

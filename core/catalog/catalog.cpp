@@ -22,7 +22,9 @@ std::string now_utc() {
   return buf;
 }
 
-const db::Schema k_schema{"catalogue", catalog_migrations(), "import something first ('eductl import PACKAGE')"};
+constexpr std::string_view k_tables[] = {"publishers", "books", "revisions", "files", "units",
+                                         "lessons", "resources", "import_runs", "import_items"};
+const db::Schema k_schema{"catalogue", catalog_migrations(), "import something first ('eductl import PACKAGE')", k_tables};
 
 std::string text(const SQLite::Statement& q, int col) { return q.getColumn(col).getString(); }
 

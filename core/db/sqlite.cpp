@@ -56,6 +56,17 @@ Status check_version(SQLite::Database& db, const fs::path& file, const Schema& s
                       std::string(schema.name) + " schema version " + std::to_string(have) + " is older than this eductl's (" +
                           std::to_string(latest) + "); run 'eductl catalog migrate' (needs write access)",
                       file.string());
+  // A file can carry the right version yet lack tables (hand-edited, half-restored):
+  // say so now rather than fail on the first query.
+  for (std::string_view table : schema.tables) {
+    SQLite::Statement q(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    q.bind(1, std::string(table));
+    if (have == latest && !q.executeStep())
+      return make_error(ErrorKind::bad_input,
+                        std::string(schema.name) + " is damaged: table " + std::string(table) +
+                            " is missing; restore it from a backup or a mirror",
+                        file.string());
+  }
   return ok_status();
 }
 

@@ -23,6 +23,7 @@ struct Schema {
   std::string_view name;                         // "catalogue": used in messages
   std::span<const std::string_view> migrations;  // PRAGMA user_version counts how many ran
   std::string_view first_step;                   // what to do when there is none yet
+  std::span<const std::string_view> tables;      // must exist once the schema is current
 };
 
 using Handle = std::unique_ptr<SQLite::Database>;

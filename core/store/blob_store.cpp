@@ -208,10 +208,16 @@ VerifyResult BlobStore::verify(const std::vector<std::pair<std::string, std::uin
       h.update(buf.data(), static_cast<std::size_t>(n));
       total += static_cast<std::uint64_t>(n);
       if (progress) progress(static_cast<std::uint64_t>(n));
+      if (interrupted()) break;  // a large video should not hold up Ctrl-C
     }
     const int err = errno;
     ::close(fd);
     r.bytes += total;
+    if (interrupted() && n > 0) {
+      --r.checked;  // this one was not finished
+      r.interrupted = true;
+      break;
+    }
     std::string got = h.finish_hex();
     if (n < 0) r.problems.push_back({sha, "unreadable: " + errno_text(err)});
     else if (size != 0 && total != size)

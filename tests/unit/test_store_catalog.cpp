@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/data/data_folder.hpp"
+#include "core/util/cancel.hpp"
 #include "core/util/sha256.hpp"
 #include "support.hpp"
 
@@ -242,4 +243,21 @@ TEST_CASE("catalogue: readers create nothing and tell a missing or empty catalog
   REQUIRE_FALSE(garbage);
   CHECK(garbage.error().kind == ErrorKind::bad_input);
   CHECK_FALSE(Catalog::is_absent(garbage.error()));
+}
+
+TEST_CASE("store verify: an interrupt stops it and says how far it got", "[store]") {
+  TempDir t;
+  BlobStore store = open_store(t);
+  CommitStats stats;
+  std::vector<std::pair<std::string, std::uint64_t>> objects;
+  for (const std::string data : {"one", "two", "three"}) {
+    auto b = staged(store, data);
+    REQUIRE(store.commit(b, stats));
+    objects.emplace_back(sha256_hex(data), data.size());
+  }
+  // The first bytes hashed raise the interrupt, as Ctrl-C would (this process only).
+  auto r = store.verify(objects, [](std::uint64_t) { request_interrupt(); });
+  CHECK(r.interrupted);
+  CHECK(r.checked == 0);
+  CHECK(r.problems.empty());
 }
