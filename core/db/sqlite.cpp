@@ -23,6 +23,12 @@ bool needs_immutable(const fs::path& file) {
   return ::access(dir.c_str(), W_OK) != 0;
 }
 
+bool has_pending_wal(const fs::path& file) {
+  std::error_code ec;
+  const auto size = fs::file_size(fs::path(file.string() + "-wal"), ec);
+  return !ec && size > 0;
+}
+
 std::string uri_escape(const std::string& path) {
   std::string out;
   for (unsigned char c : path) {
@@ -132,11 +138,24 @@ Result<Handle> open(const fs::path& file, Access access, const Schema& schema) {
       std::error_code ec;
       if (!fs::exists(file, ec))
         return make_error(ErrorKind::bad_input, absent_message(schema), file.string());
-      if (needs_immutable(file))
-        db = std::make_unique<SQLite::Database>("file:" + uri_escape(fs::absolute(file).string()) + "?immutable=1",
-                                                SQLite::OPEN_READONLY | SQLite::OPEN_URI, k_busy_timeout_ms);
-      else
-        db = std::make_unique<SQLite::Database>(file.string(), SQLite::OPEN_READONLY, k_busy_timeout_ms);
+      auto open_immutable = [&] {
+        return std::make_unique<SQLite::Database>("file:" + uri_escape(fs::absolute(file).string()) + "?immutable=1",
+                                                  SQLite::OPEN_READONLY | SQLite::OPEN_URI, k_busy_timeout_ms);
+      };
+      if (needs_immutable(file)) {
+        db = open_immutable();
+      } else {
+        try {
+          db = std::make_unique<SQLite::Database>(file.string(), SQLite::OPEN_READONLY, k_busy_timeout_ms);
+          user_version(*db);  // the first read creates the -shm index, which can fail
+        } catch (const SQLite::Exception& e) {
+          // A full disk (or a folder that refuses the -shm file in another way): read the
+          // main file as it is, unless a write-ahead log holds changes not in it yet.
+          const int code = e.getErrorCode();
+          if ((code != SQLITE_IOERR && code != SQLITE_CANTOPEN && code != SQLITE_READONLY) || has_pending_wal(file)) throw;
+          db = open_immutable();
+        }
+      }
       if (auto st = check_version(*db, file, schema, access); !st) return st.error();
       return db;
     }

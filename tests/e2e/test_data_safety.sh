@@ -10,7 +10,9 @@
 # 4. --json prints one document on every failure; a catalogue held by another SQLite
 #    writer is exit 5; Ctrl-C during verify reports how far it got;
 # 5. catalogue strings are escaped on a terminal; NO_COLOR= (empty) keeps colour;
-#    --sample 0 is a usage error.
+#    --sample 0 is a usage error;
+# 6. a full disk (a small tmpfs, where the machine allows mounting one): a package that
+#    does not fit fails cleanly and leaves nothing; an unchanged re-run still works.
 # shellcheck disable=SC2016  # jq filters
 set -euo pipefail
 
@@ -209,5 +211,37 @@ check "NO_COLOR set but empty keeps colour on a terminal" grep -q $'\e\[32m' "$t
 rm -rf "$tmp/c"
 NO_COLOR=1 script -qec "$E --data $tmp/c import $batch/valid.zip" /dev/null </dev/null >"$tmp/col" 2>&1 || true
 check "NO_COLOR=1 turns it off" test "$(grep -c $'\e\[32m' "$tmp/col")" = 0
+
+# --- 6. a full disk ------------------------------------------------------------------------------
+small="$tmp/small"
+mkdir -p "$small"
+if mount -t tmpfs -o size=3M tmpfs "$small" 2>/dev/null; then
+  big_pkg="$tmp/big-pkg"
+  cp -a "$tmp/fx/valid-dir" "$big_pkg"
+  video=$(jq -r '.files[] | select(.media_type == "video/mp4") | .path' "$big_pkg/manifest.json" | head -1)
+  head -c 4000000 /dev/urandom >>"$big_pkg/$video"  # still an ISO BMFF file: ftyp comes first
+  jq --arg p "$video" --arg s "$(sha256sum <"$big_pkg/$video" | cut -d' ' -f1)" --argjson z "$(stat -c %s "$big_pkg/$video")" \
+    '.package_id = "pep-big" | (.files[] | select(.path == $p)) |= (.sha256 = $s | .size = $z)' \
+    "$big_pkg/manifest.json" >"$tmp/m" && mv "$tmp/m" "$big_pkg/manifest.json"
+  run "$tmp/o" --data "$small/d" import "$batch"
+  check "full disk: the small batch fits" test "$rc" = 0
+  before=$(sqlite3 "$small/d/catalog.sqlite" .dump | sha256sum)
+  run "$tmp/o" --data "$small/d" import "$big_pkg"
+  check "full disk: a package that does not fit fails (exit 70)" test "$rc" = 70
+  check "... naming the cause" grep -q 'No space left on device' "$tmp/o.err"
+  check "... leaving the catalogue as it was" test "$(sqlite3 "$small/d/catalog.sqlite" .dump | sha256sum)" = "$before"
+  check "... and no staging file behind" test -z "$(ls -A "$small/d/tmp")"
+  # Nearly full: room for SQLite's shared-memory index and no more.
+  free_kib=$(df -k --output=avail "$small" | tail -1)
+  head -c $(((free_kib - 64) * 1024)) /dev/zero >"$small/filler" 2>/dev/null || true
+  run "$tmp/o" --data "$small/d" import "$batch"
+  check "nearly full disk: an unchanged re-run succeeds" test "$rc" = 0
+  head -c 10000000 /dev/zero >>"$small/filler" 2>/dev/null || true  # and now completely full
+  run "$tmp/o" --data "$small/d" catalog list
+  check "full disk: readers still work" test "$rc" = 0
+  umount "$small"
+else
+  echo "note: this machine allows no tmpfs mount; the full-disk checks did not run"
+fi
 
 finish
