@@ -155,8 +155,7 @@ void register_validate(CLI::App& app, Context& ctx, int& exit_code) {
       "  eductl validate --max-unpacked 40GiB big-video-package.tar.zst");
   cmd->add_option("PATH", opts->paths, "Package archives, package folders or batch folders")->required();
   cmd->add_flag("-r,--recursive", opts->recursive, "Look for packages in every folder level below a batch folder");
-  cmd->add_option("-j,--jobs", opts->jobs, "Packages checked in parallel (default: number of cores)")
-      ->check(CLI::Range(1u, 256u));
+  add_jobs_option(cmd, opts->jobs, "Packages checked in parallel (default: number of cores)");
   cmd->add_flag("--strict", opts->strict, "Warnings fail a package too");
   add_limit_options(cmd, opts->limits);
   cmd->callback([opts, &ctx, &exit_code] { exit_code = run_validate(*opts, ctx); });

@@ -2,14 +2,13 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <string_view>
 
 #include "core/package/vocab.hpp"
+#include "core/util/fs.hpp"
 
 namespace eductl {
 namespace {
@@ -409,13 +408,27 @@ ListingReadResult map_platform_listing(const json& records) {
   return out;
 }
 
-Result<ListingReadResult> read_platform_listing(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return make_error(ErrorKind::bad_input, "cannot open the listing for reading", file.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return make_error(ErrorKind::bad_input, "reading the listing failed", file.string());
-  json records = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+Result<ListingReadResult> read_platform_listing(const std::filesystem::path& file, std::uint64_t max_bytes) {
+  BoundedRead text = read_untrusted_file(file, max_bytes);
+  const std::string name = file.filename().string();
+  auto refused = [&](std::string_view code, std::string why) {
+    ListingReadResult out;
+    out.findings.push_back(make_finding(code, "", "the listing " + name + " " + std::move(why) + "; not read"));
+    return out;
+  };
+  switch (text.refusal) {
+    case FileRefusal::none:
+      break;
+    case FileRefusal::symlink:
+    case FileRefusal::not_regular:
+      return refused("LST-FILE-TYPE", text.detail);
+    case FileRefusal::too_large:
+      return refused("LST-FILE-TOO-LARGE", text.detail + " (--max-sidecar)");
+    case FileRefusal::missing:
+    case FileRefusal::unreadable:
+      return make_error(ErrorKind::bad_input, "the listing " + text.detail, file.string());
+  }
+  json records = json::parse(text.data, nullptr, /*allow_exceptions=*/false);
   if (records.is_discarded()) {
     return make_error(ErrorKind::bad_input, "the listing is not valid JSON", file.string());
   }

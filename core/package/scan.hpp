@@ -17,12 +17,17 @@
 
 namespace eductl {
 
+inline constexpr std::uint64_t k_default_max_sidecar = 16ull << 20;
+
 struct ScanLimits {
   std::uint64_t max_entries = 100000;
   std::uint64_t max_unpacked = 20ull << 30;
   double max_ratio = 200.0;
   std::uint64_t ratio_floor = 1 << 20;  // the ratio applies once an entry is over this
   std::uint64_t max_manifest = 4 << 20;
+  // books.csv of a PDF folder, a platform listing: read whole and parsed in memory, where
+  // they take several times their size, so a cap keeps a hostile one from exhausting RAM.
+  std::uint64_t max_sidecar = k_default_max_sidecar;
 };
 
 struct ScannedFile {

@@ -114,6 +114,20 @@ if command -v script >/dev/null; then
   check "no colour codes when stdout is not a terminal" bash -c "! grep -q $'\\e\\[3' '$out/tty.txt'"
   check "a report still goes to stdout" grep -q "2 packages: 2 valid" "$out/tty.txt"
 fi
+# --- limit options: out of range is a usage error with readable bounds ---
+for bad in "--max-entries -1" "--max-entries -100" "--max-entries 0" "--max-entries 99999999999" \
+  "--max-ratio nan" "--max-ratio inf" "--max-ratio 0" "--max-ratio -5" "--jobs 0" "--jobs -1" \
+  "--max-unpacked -1" "--max-unpacked nan"; do
+  read -r -a bad_args <<<"$bad"
+  run_eductl "$out/limit.txt" validate "${bad_args[@]}" "$fx/valid.zip"
+  check "$bad: exit 2 (got $rc)" test "$rc" = 2
+  check "$bad: no long numbers in the message" bash -c "! grep -qE '[0-9]{12,}' '$out/limit.txt.err'"
+done
+run_eductl "$out/limit.txt" validate --max-entries -1 "$fx/valid.zip"
+check "--max-entries error names its bounds" grep -qF -- '1 to 10,000,000' "$out/limit.txt.err"
+run_eductl "$out/limit.txt" validate --max-entries 99999999999999999999 "$fx/valid.zip"
+check "--max-entries 2^66: exit 2 (got $rc)" test "$rc" = 2
+
 check "working dir still empty" test -z "$(ls -A "$work")"
 check "no zip-slip target outside the fixtures" test ! -e "$tmp/evil.pdf"
 
