@@ -128,6 +128,21 @@ check "--max-entries error names its bounds" grep -qF -- '1 to 10,000,000' "$out
 run_eductl "$out/limit.txt" validate --max-entries 99999999999999999999 "$fx/valid.zip"
 check "--max-entries 2^66: exit 2 (got $rc)" test "$rc" = 2
 
+# --- SIGTERM ends a run like Ctrl-C: exit 130 at a safe point ---
+# A package with a 3 GiB (sparse) file keeps the run busy hashing for seconds.
+termpkg="$tmp/termpkg"
+cp -a "$fx/valid-dir" "$termpkg"
+truncate -s 3G "$termpkg/big.bin"
+(cd "$work" && exec "$EDUCTL" validate "$termpkg" >"$out/term.txt" 2>"$out/term.err") &
+term_pid=$!
+sleep 0.5
+kill -TERM "$term_pid" 2>/dev/null || true
+term_rc=0
+wait "$term_pid" || term_rc=$?
+check "SIGTERM during validate: exit 130 (got $term_rc)" test "$term_rc" = 130
+check "SIGTERM: the run says it was interrupted" grep -q interrupted "$out/term.err"
+rm -rf "$termpkg"
+
 check "working dir still empty" test -z "$(ls -A "$work")"
 check "no zip-slip target outside the fixtures" test ! -e "$tmp/evil.pdf"
 
