@@ -105,7 +105,11 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
     return;
   }
   const json& m = *parsed;
+  // Pointers the schema rejected: a declared size or hash that is malformed is reported
+  // once, not compared with the file as well (a size of -1 is no "size mismatch").
+  std::set<std::string> rejected;
   for (const auto& v : manifest_schema().validate(m)) {
+    rejected.insert(v.pointer);
     if (v.keyword == "additionalProperties")
       out.push_back(make_finding("MAN-UNKNOWN-FIELD", at(v.pointer), v.message));
     else
@@ -144,10 +148,12 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
     }
     const ScannedFile& f = *it->second;
     if (!f.complete) continue;  // a limit or corruption finding already explains it
-    if (f.size != d.size)
+    const std::string fp = "/files/" + std::to_string(i);
+    const bool size_ok = !rejected.contains(fp + "/size"), sha_ok = !rejected.contains(fp + "/sha256");
+    if (size_ok && f.size != d.size)
       out.push_back(make_finding("PKG-SIZE-MISMATCH", d.path,
                                  "size is " + std::to_string(f.size) + " bytes, manifest says " + std::to_string(d.size)));
-    else if (!d.sha256.empty() && f.sha256 != d.sha256)
+    else if (sha_ok && !d.sha256.empty() && f.sha256 != d.sha256)
       out.push_back(make_finding("PKG-SHA256-MISMATCH", d.path, "sha256 is " + f.sha256 + ", manifest says " + d.sha256));
     if (is_accepted_media_type(d.media_type)) {
       Findings media = check_media(d.path, d.media_type, f.media);
