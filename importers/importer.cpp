@@ -16,6 +16,13 @@ ImportItem unreadable_item(std::string source, std::string why) {
   return item;
 }
 
+ImportItem skipped_item(std::string source, std::string why) {
+  ImportItem item;
+  item.source_path = std::move(source);
+  item.error = std::move(why);
+  return item;
+}
+
 void add_finding_items(std::vector<ImportItem>& items, const Findings& findings,
                        const std::function<std::string(const std::string& entry)>& source_of) {
   std::map<std::string, Findings> by_entry;

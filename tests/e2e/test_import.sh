@@ -552,5 +552,17 @@ run_eductl "$out/listing-link.json" --data "$d9" --json import --format platform
 check "a symlinked listing: exit 1 with LST-FILE-TYPE (got $rc)" \
   exits_and 1 'any(.items[].findings[]; .code == "LST-FILE-TYPE")' "$out/listing-link.json"
 
+# ===== 10. a batch folder reports what it skips =====
+skipbatch="$tmp/import-skips"
+mkdir -p "$skipbatch"
+cp "$fx/valid.zip" "$skipbatch/a.zip"
+ln -s "$fx/valid.tar.gz" "$skipbatch/b-link.tar.gz"
+printf 'Rar!\x1a\x07\x00' >"$skipbatch/c.rar"
+run_eductl "$out/import-skips.json" --data "$data/skips" --json import --dry-run "$skipbatch"
+check "import of a batch with skips: exit 0 (got $rc: $(err_text "$out/import-skips.json"))" test "$rc" = 0
+check "import: link and .rar are skipped items with reasons" jq_true '
+  .summary.skipped == 2 and ([.items[] | select(.outcome == "skipped") | .message] | length == 2 and all(length > 0))' \
+  "$out/import-skips.json"
+
 check "working dir still empty at the end" test -z "$(ls -A "$work")"
 finish

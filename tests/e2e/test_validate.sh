@@ -114,6 +114,35 @@ if command -v script >/dev/null; then
   check "no colour codes when stdout is not a terminal" bash -c "! grep -q $'\\e\\[3' '$out/tty.txt'"
   check "a report still goes to stdout" grep -q "2 packages: 2 valid" "$out/tty.txt"
 fi
+# --- a batch folder reports what it skips: links, unsupported archives, other files ---
+skipbatch="$tmp/skipbatch"
+mkdir -p "$skipbatch/sub"  # without --recursive: a folder without manifest.json
+cp "$fx/valid.zip" "$skipbatch/a.zip"
+ln -s "$fx/valid.tar.gz" "$skipbatch/b-link.tar.gz"
+ln -s "$fx/valid-dir" "$skipbatch/c-link-dir"
+printf 'Rar!\x1a\x07\x00' >"$skipbatch/d.rar"
+printf '7z\xbc\xaf\x27\x1c' >"$skipbatch/e.7z"
+printf 'BZh9' >"$skipbatch/f.tar.bz2"
+run_eductl "$out/skip.json" validate --json "$skipbatch"
+check "batch with only skips besides valid packages: exit 0 (got $rc)" test "$rc" = 0
+check "--json: 6 skipped entries with reasons, counted in the summary" jq_true '
+  ([.packages[] | select(.skipped)] | length) == 6 and .summary.skipped == 6 and .summary.packages == 1
+  and .summary.valid == 1 and all(.packages[] | select(.skipped); .skipped | length > 0)' "$out/skip.json"
+check "--json: the symlink is skipped as a link" jq_true \
+  'any(.packages[]; (.path | endswith("b-link.tar.gz")) and (.skipped | test("symbolic link")))' "$out/skip.json"
+check "--json: .rar is an unsupported archive" jq_true \
+  'any(.packages[]; (.path | endswith("d.rar")) and (.skipped | test("unsupported archive")))' "$out/skip.json"
+run_eductl "$out/skip.txt" validate "$skipbatch"
+check "text: skipped lines name file and reason" grep -q 'e.7z  skipped: unsupported archive format .7z' "$out/skip.txt"
+check "text: summary counts the skips" grep -q '1 package: 1 valid, 0 invalid, 6 skipped' "$out/skip.txt"
+run_eductl "$out/skip-strict.json" validate --json --strict "$skipbatch"
+check "batch with skips --strict: exit 1 (got $rc)" test "$rc" = 1
+ln -s loop-b "$tmp/loop-a"
+ln -s loop-a "$tmp/loop-b"
+run_eductl "$out/loop.txt" validate "$tmp/loop-a"
+check "a symlink loop on the command line: exit 3 (got $rc)" test "$rc" = 3
+check "a symlink loop says so, not 'not found'" grep -q 'symbolic link loop' "$out/loop.txt"
+
 # --- limit options: out of range is a usage error with readable bounds ---
 for bad in "--max-entries -1" "--max-entries -100" "--max-entries 0" "--max-entries 99999999999" \
   "--max-ratio nan" "--max-ratio inf" "--max-ratio 0" "--max-ratio -5" "--jobs 0" "--jobs -1" \
