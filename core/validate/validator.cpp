@@ -1,5 +1,6 @@
 #include "core/validate/validator.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -8,6 +9,7 @@
 #include "core/package/path_rules.hpp"
 #include "core/util/embedded.hpp"
 #include "core/util/json_schema.hpp"
+#include "core/util/text.hpp"
 
 namespace eductl {
 using nlohmann::json;
@@ -85,6 +87,45 @@ void check_book_meta(const json& tb, const BookMeta& b, Findings& out) {
   }
 }
 
+// "/files/3/path": paths have their own rules (MAN-FILE-PATH) and are left to them.
+bool is_file_path_pointer(std::string_view pointer) {
+  return pointer.starts_with("/files/") && pointer.ends_with("/path") &&
+         std::count(pointer.begin(), pointer.end(), '/') == 3;
+}
+
+std::string pointer_token(std::string_view key) {
+  std::string out;
+  for (char c : key) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+  return out;
+}
+
+// Every manifest string is single-line text shown to people (reports, the catalogue, the
+// platform's pages): a control character can rewrite a terminal (ESC sequences, CR) and a
+// bidi control can make a title display as something else.
+void check_text_controls(const json& v, std::string& pointer, Findings& out) {
+  if (v.is_string()) {
+    if (is_file_path_pointer(pointer)) return;
+    if (auto cp = first_unsafe_codepoint(v.get_ref<const std::string&>()))
+      out.push_back(make_finding("MAN-TEXT-CONTROL", at(pointer),
+                                 "text contains the control character " + codepoint_name(*cp)));
+    return;
+  }
+  const std::size_t len = pointer.size();
+  if (v.is_object()) {
+    for (const auto& [key, value] : v.items()) {
+      pointer += "/" + pointer_token(key);
+      check_text_controls(value, pointer, out);
+      pointer.resize(len);
+    }
+  } else if (v.is_array()) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      pointer += "/" + std::to_string(i);
+      check_text_controls(v[i], pointer, out);
+      pointer.resize(len);
+    }
+  }
+}
+
 }  // namespace
 
 void check_manifest(const ScanResult& scan, PackageReport& report) {
@@ -115,6 +156,8 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
     else
       out.push_back(make_finding(v.finding.empty() ? "MAN-STRUCTURE" : v.finding, at(v.pointer), v.message));
   }
+  std::string pointer;
+  check_text_controls(m, pointer, out);
   if (!m.is_object()) return;
   BookRecord book = manifest_to_record(m);
   check_book_meta(m.value("textbook", json::object()), book.meta, out);

@@ -157,6 +157,15 @@ check "--max-entries error names its bounds" grep -qF -- '1 to 10,000,000' "$out
 run_eductl "$out/limit.txt" validate --max-entries 99999999999999999999 "$fx/valid.zip"
 check "--max-entries 2^66: exit 2 (got $rc)" test "$rc" = 2
 
+# --- untrusted text is escaped in the text report (no terminal injection) ---
+run_eductl "$out/escape.txt" validate -v "$fx/title-escape.zip"
+check "title-escape.zip: no raw ESC in the text report" bash -c "! grep -q $'\\e' '$out/escape.txt'"
+check "title-escape.zip: MAN-TEXT-CONTROL in the text report" grep -q MAN-TEXT-CONTROL "$out/escape.txt"
+cp "$fx/valid.zip" "$tmp/$(printf 'evil\e[2J\u202eviz.zip')"
+run_eductl "$out/escape-name.txt" validate "$tmp/$(printf 'evil\e[2J\u202eviz.zip')"
+check "a file name with ESC and U+202E is escaped" grep -qF 'evil\x1b[2J\u{202e}viz.zip' "$out/escape-name.txt"
+rm -f "$tmp/$(printf 'evil\e[2J\u202eviz.zip')"
+
 # --- SIGTERM ends a run like Ctrl-C: exit 130 at a safe point ---
 # A package with a 3 GiB (sparse) file keeps the run busy hashing for seconds.
 termpkg="$tmp/termpkg"
