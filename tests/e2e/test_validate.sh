@@ -114,6 +114,13 @@ if command -v script >/dev/null; then
   check "no colour codes when stdout is not a terminal" bash -c "! grep -q $'\\e\\[3' '$out/tty.txt'"
   check "a report still goes to stdout" grep -q "2 packages: 2 valid" "$out/tty.txt"
 fi
+# --- hard links made outside a folder package (cp -al, backup tools) change nothing ---
+cp -al "$fx/valid-dir" "$tmp/linked-dir"
+run_eductl "$out/hardlinked.json" validate --json "$fx/valid-dir"
+check "valid-dir with every file hard-linked elsewhere (cp -al): exit 0 (got $rc)" test "$rc" = 0
+expect_codes "valid-dir hard-linked" "$out/hardlinked.json" .packages ""
+rm -rf "$tmp/linked-dir"
+
 # --- a batch folder reports what it skips: links, unsupported archives, other files ---
 skipbatch="$tmp/skipbatch"
 mkdir -p "$skipbatch/sub"  # without --recursive: a folder without manifest.json

@@ -184,6 +184,15 @@ TEST_CASE("limits stop reading and say why", "[validate][limits]") {
   CHECK(std::any_of(many->findings.begin(), many->findings.end(), [](const Finding& f) { return f.code == "PKG-TOO-MANY-ENTRIES"; }));
 }
 
+TEST_CASE("hard links made outside a folder package do not change its verdict", "[validate]") {
+  TempDir t;
+  test::write_valid_package(t / "pkg");
+  for (const auto& e : std::filesystem::recursive_directory_iterator(t / "pkg"))
+    if (e.is_regular_file())
+      std::filesystem::create_hard_link(e.path(), t / ("copy-" + std::to_string(std::hash<std::string>{}(e.path()))));
+  CHECK(codes(check(t / "pkg")).empty());
+}
+
 TEST_CASE("damaged entry data is corruption even when sizes still match (CRC-32)", "[validate]") {
   TempDir t;
   test::write_valid_package(t / "pkg");
