@@ -48,6 +48,9 @@ struct ScanResult {
   std::string manifest_sha256;
   bool unreadable = false;        // the container could not be opened at all
   bool corrupt = false;           // reading broke off: truncated or damaged data
+  // Entries after a limit or corruption finding were never seen: what is absent may be
+  // there, so checks of absence (listed file missing, no manifest) must not run.
+  bool stopped_early = false;
   std::uint64_t unpacked_bytes = 0;
   std::uint64_t entries = 0;
   Findings findings;              // container-level findings

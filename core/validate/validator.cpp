@@ -131,6 +131,7 @@ void check_text_controls(const json& v, std::string& pointer, Findings& out) {
 void check_manifest(const ScanResult& scan, PackageReport& report) {
   Findings& out = report.findings;
   if (!scan.manifest_found) {
+    if (scan.stopped_early) return;  // the manifest may sit among the entries never read
     out.push_back(make_finding("PKG-MANIFEST-MISSING", scan.root_prefix + "manifest.json",
                                "no manifest.json at the package root"));
     return;
@@ -165,6 +166,16 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
   // files: each path safe, listed once, present with the declared size and hash.
   std::map<std::string, const ScannedFile*> present;
   for (const auto& f : scan.files) present.emplace(f.path, &f);
+  // An entry whose name already has a finding (traversal, absolute, undecodable, NFD …)
+  // is not also "unlisted", and a listed NFC name present only in NFD is not "missing":
+  // the name finding is the cause.
+  std::set<std::string> badly_named, nfc_of_nfd;
+  for (const auto& f : scan.findings)
+    if (f.code == "PKG-NAME-ENCODING" || f.code.starts_with("PKG-PATH-")) {
+      badly_named.insert(f.entry);
+      if (f.code == "PKG-PATH-NFC" && f.entry.starts_with(scan.root_prefix))
+        nfc_of_nfd.insert(to_nfc(f.entry.substr(scan.root_prefix.size())));
+    }
   std::map<std::string, const FileDecl*> listed;
   int textbooks = 0;
   const FileDecl* textbook = nullptr;
@@ -185,7 +196,7 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
     }
     auto it = present.find(d.path);
     if (it == present.end()) {
-      if (d.path != "manifest.json")
+      if (d.path != "manifest.json" && !scan.stopped_early && !nfc_of_nfd.contains(d.path))
         out.push_back(make_finding("PKG-FILE-MISSING", d.path, "listed in manifest files but not in the package"));
       continue;
     }
@@ -204,7 +215,7 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
     }
   }
   for (const auto& f : scan.files)
-    if (!listed.count(f.path))
+    if (!listed.count(f.path) && !badly_named.contains(scan.root_prefix + f.path))
       out.push_back(make_finding("PKG-FILE-UNLISTED", f.path, "present in the package but not listed in manifest files"));
   if (textbooks != 1)
     out.push_back(make_finding("MAN-TEXTBOOK-FILE", at("/files"),

@@ -17,8 +17,8 @@ bool has(const PackageReport& r, const std::string& code) {
   auto c = codes(r);
   return std::find(c.begin(), c.end(), code) != c.end();
 }
-PackageReport check(const std::filesystem::path& p) {
-  auto r = validate_package(p, ScanLimits{});
+PackageReport check(const std::filesystem::path& p, const ScanLimits& limits = {}) {
+  auto r = validate_package(p, limits);
   REQUIRE(r);
   return std::move(r).value();
 }
@@ -174,14 +174,33 @@ TEST_CASE("limits stop reading and say why", "[validate][limits]") {
   CHECK(has(r, "PKG-COMPRESSION-RATIO"));
   ScanLimits small;
   small.max_unpacked = 1 << 20;
-  auto big = validate_package(t / "pkg", small);
-  REQUIRE(big);
-  CHECK(std::count_if(big->findings.begin(), big->findings.end(), [](const Finding& f) { return f.code == "PKG-TOO-LARGE"; }) == 1);
+  // The cause only: files never reached are not also "missing", nor the manifest.
+  CHECK(codes(check(t / "pkg", small)) == std::vector<std::string>{"PKG-TOO-LARGE"});
   ScanLimits few;
   few.max_entries = 2;
-  auto many = validate_package(t / "pkg", few);
-  REQUIRE(many);
-  CHECK(std::any_of(many->findings.begin(), many->findings.end(), [](const Finding& f) { return f.code == "PKG-TOO-MANY-ENTRIES"; }));
+  for (const auto& path : {t / "pkg", t / "bomb.zip"}) {
+    INFO(path);
+    auto many = check(path, few);
+    CHECK(has(many, "PKG-TOO-MANY-ENTRIES"));
+    CHECK_FALSE(has(many, "PKG-FILE-MISSING"));
+    CHECK_FALSE(has(many, "PKG-MANIFEST-MISSING"));
+  }
+}
+
+TEST_CASE("a truncated archive is corrupt, not 'not an archive'", "[validate]") {
+  TempDir t;
+  test::write_valid_package(t / "pkg");
+  test::write_file(t / "pkg/big.bin", std::string(256 << 10, 'x'));
+  test::pack(t / "pkg", t / "whole.zip", "stored.zip");
+  std::ifstream in(t / "whole.zip", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  for (std::size_t keep : {std::size_t{40}, bytes.size() / 2}) {
+    test::write_file(t / "cut.zip", bytes.substr(0, keep));
+    auto r = check(t / "cut.zip");
+    INFO("kept " << keep << " bytes");
+    CHECK(codes(r) == std::vector<std::string>{"PKG-CORRUPT"});
+    CHECK(r.unreadable());
+  }
 }
 
 TEST_CASE("hard links made outside a folder package do not change its verdict", "[validate]") {
