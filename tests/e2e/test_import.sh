@@ -564,5 +564,17 @@ check "import: link and .rar are skipped items with reasons" jq_true '
   .summary.skipped == 2 and ([.items[] | select(.outcome == "skipped") | .message] | length == 2 and all(length > 0))' \
   "$out/import-skips.json"
 
+# ===== 11. refused rows of a PDF folder come in row order =====
+rows="$tmp/pdf-rows"
+mkdir -p "$rows"
+{
+  echo "file,title,publisher_code,publisher_name,isbn,stage,subject,edition,volume"
+  for i in $(seq 2 101); do echo "missing-$i.pdf,书 $i,HNEP,湖南教育出版社,9787107315206,junior,math,湘教版,upper"; done
+} >"$rows/books.csv"
+run_eductl "$out/rows.json" --data "$data/rows" --json import --dry-run "$rows"
+check "refused rows sort numerically (2, 3, ... 10, ... 100, 101)" jq_true '
+  [.items[] | select(.outcome == "refused") | .source | capture("books.csv:(?<n>[0-9]+)$").n | tonumber] as $n
+  | ($n | length) == 100 and $n == ($n | sort)' "$out/rows.json"
+
 check "working dir still empty at the end" test -z "$(ls -A "$work")"
 finish
