@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -273,7 +274,13 @@ std::optional<FileDecl> file_of(const json& record, const std::string& file_id, 
   file.path = file_id + "." + format;
   file.media_type = media_type;
   file.role = "textbook";
+  // The catalogue keeps sizes as int64: a larger one would wrap to a negative size.
+  constexpr std::uint64_t k_max_size = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   if (auto size = it->find("size"); size != it->end() && size->is_number_unsigned()) {
+    if (size->get<std::uint64_t>() > k_max_size) {
+      m.report("LST-RECORD", "file size " + size->dump() + " of " + file_id + " is beyond 2^63-1 bytes");
+      return std::nullopt;
+    }
     file.size = size->get<std::uint64_t>();
   } else if (size != it->end() && size->is_number_integer() && size->get<std::int64_t>() >= 0) {
     file.size = static_cast<std::uint64_t>(size->get<std::int64_t>());

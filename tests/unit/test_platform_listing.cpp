@@ -338,3 +338,14 @@ TEST_CASE("read_platform_listing refuses what is not a JSON array", "[listing]")
   CHECK(big->findings[0].code == "LST-FILE-TOO-LARGE");
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a file size beyond int64 is a record error, never a wrapped size", "[listing]") {
+  auto out = map_one(with_file(record("0f000000-0000-0000-0000-000000000009", "小学数学人教版一年级上册",
+                                      "teachingmaterials",
+                                      {{"zxxxd", "小学"}, {"zxxxk", "数学"}, {"zxxnj", "一年级"},
+                                       {"zxxcc", "上册"}, {"zxxbb", "人教版"}}),
+                               "pdf", 18446744073709551615ull));
+  CHECK(out.books.empty());
+  REQUIRE(find_code(out.findings, "LST-RECORD"));
+  CHECK(find_code(out.findings, "LST-RECORD")->message.find("2^63-1") != std::string::npos);
+}
