@@ -102,9 +102,11 @@ std::string pointer_token(std::string_view key) {
 // Every manifest string is single-line text shown to people (reports, the catalogue, the
 // platform's pages): a control character can rewrite a terminal (ESC sequences, CR) and a
 // bidi control can make a title display as something else.
-void check_text_controls(const json& v, std::string& pointer, Findings& out) {
+// A string the schema already rejected (a pattern, an enum) has its finding; one cause,
+// one report.
+void check_text_controls(const json& v, std::string& pointer, const std::set<std::string>& rejected, Findings& out) {
   if (v.is_string()) {
-    if (is_file_path_pointer(pointer)) return;
+    if (is_file_path_pointer(pointer) || rejected.contains(pointer)) return;
     if (auto cp = first_unsafe_codepoint(v.get_ref<const std::string&>()))
       out.push_back(make_finding("MAN-TEXT-CONTROL", at(pointer),
                                  "text contains the control character " + codepoint_name(*cp)));
@@ -114,13 +116,13 @@ void check_text_controls(const json& v, std::string& pointer, Findings& out) {
   if (v.is_object()) {
     for (const auto& [key, value] : v.items()) {
       pointer += "/" + pointer_token(key);
-      check_text_controls(value, pointer, out);
+      check_text_controls(value, pointer, rejected, out);
       pointer.resize(len);
     }
   } else if (v.is_array()) {
     for (std::size_t i = 0; i < v.size(); ++i) {
       pointer += "/" + std::to_string(i);
-      check_text_controls(v[i], pointer, out);
+      check_text_controls(v[i], pointer, rejected, out);
       pointer.resize(len);
     }
   }
@@ -158,7 +160,7 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
       out.push_back(make_finding(v.finding.empty() ? "MAN-STRUCTURE" : v.finding, at(v.pointer), v.message));
   }
   std::string pointer;
-  check_text_controls(m, pointer, out);
+  check_text_controls(m, pointer, rejected, out);
   if (!m.is_object()) return;
   BookRecord book = manifest_to_record(m);
   check_book_meta(m.value("textbook", json::object()), book.meta, out);

@@ -249,3 +249,23 @@ TEST_CASE("links and special files in a folder package are findings", "[validate
   auto r = check(t / "pkg");
   CHECK(has(r, "PKG-SYMLINK"));
 }
+
+TEST_CASE("control characters in manifest text: one finding per cause", "[validate]") {
+  TempDir t;
+  auto pkg = t / "pkg";
+  json m = test::write_valid_package(pkg);
+  m["textbook"]["title"] = "数学\x1b]0;owned\x07";
+  m["contents"][0]["lessons"][0]["title"] = "正数\u202e负数";
+  rewrite(pkg, m);
+  auto r = check(pkg);
+  CHECK(codes(r) == std::vector<std::string>{"MAN-TEXT-CONTROL", "MAN-TEXT-CONTROL"});
+  CHECK(r.findings[0].entry == "manifest.json#/contents/0/lessons/0/title");
+  CHECK(r.findings[0].message.find("U+202E") != std::string::npos);
+  CHECK(r.findings[1].entry == "manifest.json#/textbook/title");
+  CHECK(r.findings[1].message.find("U+001B") != std::string::npos);
+  // A package_id with a control character breaks its pattern: that finding alone.
+  m = test::write_valid_package(pkg);
+  m["package_id"] = "pep-math\t7a";
+  rewrite(pkg, m);
+  CHECK(codes(check(pkg)) == std::vector<std::string>{"MAN-PACKAGE-ID"});
+}
