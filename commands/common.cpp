@@ -30,7 +30,7 @@ CLI::Validator whole_number(std::uint64_t lo, std::uint64_t hi) {
           return "'" + printable(text) + "' is not a whole number from " + bounds(lo, hi);
         return {};
       },
-      "INT in " + bounds(lo, hi));
+      bounds(lo, hi));
 }
 
 CLI::Validator ratio() {
@@ -42,7 +42,7 @@ CLI::Validator ratio() {
           return "'" + printable(text) + "' is not a number from " + bounds(k_ratio_min, k_ratio_max);
         return {};
       },
-      "NUMBER in " + bounds(k_ratio_min, k_ratio_max));
+      bounds(k_ratio_min, k_ratio_max));
 }
 
 std::uint64_t size_in_bounds(const char* option, const std::string& text, std::uint64_t lo, std::uint64_t hi) {
@@ -65,7 +65,7 @@ void add_limit_options(CLI::App* cmd, LimitArgs& args) {
   cmd->add_option("--max-entries", args.max_entries, "Most entries a package may have")
       ->capture_default_str()->check(whole_number(k_entries_min, k_entries_max))->group("Limits");
   cmd->add_option("--max-unpacked", args.max_unpacked, "Most bytes a package may unpack to (e.g. 20GiB, 500MiB)")
-      ->capture_default_str()->group("Limits");
+      ->capture_default_str()->type_name("SIZE")->group("Limits");
   cmd->add_option("--max-ratio", args.max_ratio,
                   "Most an entry over 1 MiB may unpack to, as a multiple of its packed size")
       ->capture_default_str()->check(ratio())->group("Limits");
@@ -74,7 +74,7 @@ void add_limit_options(CLI::App* cmd, LimitArgs& args) {
 void add_sidecar_option(CLI::App* cmd, LimitArgs& args) {
   cmd->add_option("--max-sidecar", args.max_sidecar,
                   "Largest books.csv or platform listing file read (e.g. 16MiB); larger ones are refused unread")
-      ->capture_default_str()->group("Limits");
+      ->capture_default_str()->type_name("SIZE")->group("Limits");
 }
 
 void add_jobs_option(CLI::App* cmd, unsigned& jobs, const std::string& description) {
