@@ -6,7 +6,7 @@
 # file named by EDUCTL_PRODUCED_CODES. A code merely written in a test source counts for
 # nothing. Usage: rules_covered.sh EDUCTL MAKE_FIXTURES SOURCE_DIR UNIT_TESTS
 set -euo pipefail
-eductl=$1 make_fixtures=$2 unit=$4
+eductl=$(realpath "$1") make_fixtures=$2 unit=$(realpath "$4")
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/e2e/lib.sh"  # $tmp (removed at exit), parse_expected
 "$make_fixtures" fixtures "$tmp/fx" >/dev/null
