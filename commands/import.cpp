@@ -178,8 +178,7 @@ void register_import(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->add_option("PATH", a->paths, "Packages, batch folders, PDF folders (with books.csv) or listing JSON files");
   cmd->add_option("--from-list", a->from_list, "Read more PATHs from FILE, one per line (# comments)");
   cmd->add_flag("-r,--recursive", a->recursive, "Look for packages in every folder level below a batch folder");
-  cmd->add_option("-j,--jobs", a->jobs, "Inputs read and hashed in parallel (one catalogue writer)")
-      ->check(CLI::Range(1u, 256u));
+  add_jobs_option(cmd, a->jobs, "Inputs read and hashed in parallel (one catalogue writer)");
   cmd->add_flag("-n,--dry-run", a->dry_run, "Validate and decide, but write nothing");
   cmd->add_option("--keep-revisions", a->keep_revisions,
                   "Keep only the newest N revisions of each imported book (0: keep all); content no longer "
@@ -188,6 +187,7 @@ void register_import(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->add_flag("--prune", a->prune, "Keep only the newest revision of each imported book (same as --keep-revisions 1)");
   cmd->add_option("--format", a->format, "Source format: auto, textbook-package/1, platform-listing, pdf-folder");
   add_limit_options(cmd, a->limits);
+  add_sidecar_option(cmd, a->limits);
   cmd->callback([a, &ctx, &exit_code] {
     std::string line = "eductl import";
     for (const auto& p : a->paths) line += " " + p.string();

@@ -17,6 +17,7 @@ nlohmann::json findings_json(const Findings& findings) {
   return arr;
 }
 
+// Entries and messages quote the input (names, manifest text): both go through printable().
 void print_findings_text(const Context& ctx, const Findings& findings, const std::string& indent) {
   std::size_t code_width = 0;
   for (const auto& f : findings) code_width = std::max(code_width, f.code.size());
@@ -24,7 +25,7 @@ void print_findings_text(const Context& ctx, const Findings& findings, const std
     const bool err = f.severity == Severity::error;
     std::string sev = paint(ctx, err ? Color::red : Color::yellow, err ? "error  " : "warning");
     *ctx.out << indent << sev << ' ' << pad_right(f.code, code_width) << "  "
-             << (f.entry.empty() ? "" : printable(f.entry) + ": ") << f.message << '\n';
+             << (f.entry.empty() ? "" : printable(f.entry) + ": ") << printable(f.message) << '\n';
   }
 }
 

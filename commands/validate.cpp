@@ -5,6 +5,7 @@
 #include "core/package/discover.hpp"
 #include "core/util/cancel.hpp"
 #include "core/util/parallel.hpp"
+#include "core/util/text.hpp"
 #include "core/validate/validator.hpp"
 
 namespace eductl {
@@ -20,6 +21,10 @@ struct Outcome {
 nlohmann::json package_json(const Outcome& o, bool strict) {
   nlohmann::json j;
   j["path"] = o.input.path.string();
+  if (!o.input.skipped.empty()) {
+    j["skipped"] = o.input.skipped;
+    return j;
+  }
   if (o.error) {
     j["valid"] = false;
     j["error"] = o.error->message;
@@ -45,10 +50,18 @@ nlohmann::json package_json(const Outcome& o, bool strict) {
   return j;
 }
 
+// Every string here comes from the input (file names, manifest text): printable() keeps
+// escape sequences and bidi controls from reaching the terminal.
 void print_package_text(const Context& ctx, const Outcome& o, bool strict) {
   std::ostream& out = *ctx.out;
+  const std::string path = printable(o.input.path.string());
+  if (!o.input.skipped.empty()) {
+    if (ctx.verbosity != Verbosity::quiet)
+      out << paint(ctx, Color::yellow, "- ") << path << "  skipped: " << o.input.skipped << '\n';
+    return;
+  }
   if (o.error) {
-    out << paint(ctx, Color::red, "✗ ") << o.input.path.string() << ": " << o.error->message << '\n';
+    out << paint(ctx, Color::red, "✗ ") << path << ": " << printable(o.error->message) << '\n';
     return;
   }
   const PackageReport& r = *o.report;
@@ -57,8 +70,9 @@ void print_package_text(const Context& ctx, const Outcome& o, bool strict) {
   if (ok && ctx.verbosity == Verbosity::quiet) return;
   std::string what = r.scan.container;
   if (r.book && !r.book->package_id.empty())
-    what += ", " + r.book->meta.publisher_code + "/" + r.book->package_id + " r" + std::to_string(r.book->revision);
-  out << (ok ? paint(ctx, Color::green, "✓ ") : paint(ctx, Color::red, "✗ ")) << r.path << "  ("
+    what += ", " + printable(r.book->meta.publisher_code) + "/" + printable(r.book->package_id) + " r" +
+            std::to_string(r.book->revision);
+  out << (ok ? paint(ctx, Color::green, "✓ ") : paint(ctx, Color::red, "✗ ")) << printable(r.path) << "  ("
       << what << ")  ";
   if (errors == 0 && warnings == 0)
     out << "valid";
@@ -66,7 +80,8 @@ void print_package_text(const Context& ctx, const Outcome& o, bool strict) {
     out << errors << (errors == 1 ? " error, " : " errors, ") << warnings << (warnings == 1 ? " warning" : " warnings");
   out << '\n';
   if (r.book && !r.book->meta.title.empty() && ctx.verbosity == Verbosity::verbose)
-    out << "  " << r.book->meta.publisher_name << " · " << r.book->meta.edition << " · " << r.book->meta.title << '\n';
+    out << "  " << printable(r.book->meta.publisher_name) << " · " << printable(r.book->meta.edition) << " · "
+        << printable(r.book->meta.title) << '\n';
   print_findings_text(ctx, r.findings, "    ");
 }
 
@@ -79,14 +94,16 @@ int run_validate(const ValidateOptions& opts, const Context& ctx) {
   for (const auto& in : inputs) total_bytes += in.size;
   ProgressLine progress(ctx, {"validate", "packages", inputs.size(), total_bytes});
 
-  std::size_t valid = 0, invalid = 0, unreadable = 0, errors = 0, warnings = 0;
+  std::size_t valid = 0, invalid = 0, unreadable = 0, skipped = 0, errors = 0, warnings = 0;
   bool was_interrupted = false;
   nlohmann::json packages = nlohmann::json::array();
   parallel_ordered<Outcome>(
       inputs.size(), opts.jobs,
       [&](std::size_t i) {
         Outcome o{inputs[i], std::nullopt, inputs[i].error};
-        if (!o.error && !interrupted()) {
+        if (!o.input.skipped.empty()) {
+          // nothing to read: reported as skipped
+        } else if (!o.error && !interrupted()) {
           auto r = validate_package(inputs[i].path, limits, nullptr, [&](std::uint64_t n) { progress.add_bytes(n); });
           if (r) o.report = std::move(r).value();
           else o.error = r.error();
@@ -101,16 +118,20 @@ int run_validate(const ValidateOptions& opts, const Context& ctx) {
           was_interrupted = true;
           return;
         }
-        const bool bad_input = o.error || o.report->unreadable();
-        if (bad_input) ++unreadable;
-        if (o.report) {
-          errors += count(o.report->findings, Severity::error);
-          warnings += count(o.report->findings, Severity::warning);
+        if (!o.input.skipped.empty()) {
+          ++skipped;
         } else {
-          ++errors;
+          const bool bad_input = o.error || o.report->unreadable();
+          if (bad_input) ++unreadable;
+          if (o.report) {
+            errors += count(o.report->findings, Severity::error);
+            warnings += count(o.report->findings, Severity::warning);
+          } else {
+            ++errors;
+          }
+          if (!bad_input && o.report->valid(opts.strict)) ++valid;
+          else ++invalid;
         }
-        if (!bad_input && o.report->valid(opts.strict)) ++valid;
-        else ++invalid;
         if (ctx.json) {
           packages.push_back(package_json(o, opts.strict));
         } else {
@@ -123,21 +144,26 @@ int run_validate(const ValidateOptions& opts, const Context& ctx) {
     ctx.warn("interrupted; nothing was written");
     return static_cast<int>(ErrorKind::interrupted);
   }
+  const std::size_t checked = inputs.size() - skipped;
   if (ctx.json) {
     nlohmann::json doc;
     doc["schema"] = "eductl.validate/1";
     doc["strict"] = opts.strict;
     doc["packages"] = std::move(packages);
-    doc["summary"] = {{"packages", inputs.size()}, {"valid", valid}, {"invalid", invalid},
-                      {"unreadable", unreadable}, {"errors", errors}, {"warnings", warnings}};
+    doc["summary"] = {{"packages", checked}, {"valid", valid},       {"invalid", invalid}, {"unreadable", unreadable},
+                      {"skipped", skipped},  {"errors", errors},     {"warnings", warnings}};
     print_json(ctx, doc);
   } else if (inputs.size() > 1 || ctx.verbosity != Verbosity::quiet) {
-    *ctx.out << inputs.size() << (inputs.size() == 1 ? " package: " : " packages: ") << valid << " valid, " << invalid
-             << " invalid; " << errors << (errors == 1 ? " error, " : " errors, ") << warnings
+    *ctx.out << checked << (checked == 1 ? " package: " : " packages: ") << valid << " valid, " << invalid << " invalid";
+    if (skipped) *ctx.out << ", " << skipped << " skipped";
+    *ctx.out << "; " << errors << (errors == 1 ? " error, " : " errors, ") << warnings
              << (warnings == 1 ? " warning" : " warnings") << '\n';
   }
   if (unreadable) return static_cast<int>(ErrorKind::bad_input);
-  return invalid ? static_cast<int>(ErrorKind::findings) : 0;
+  // Like rsync's "skipping non-regular file", a skip alone does not fail the run; it is
+  // in the report and the summary. --strict, which fails on warnings, fails on skips too.
+  if (invalid || (opts.strict && skipped)) return static_cast<int>(ErrorKind::findings);
+  return 0;
 }
 
 void register_validate(CLI::App& app, Context& ctx, int& exit_code) {
@@ -155,8 +181,7 @@ void register_validate(CLI::App& app, Context& ctx, int& exit_code) {
       "  eductl validate --max-unpacked 40GiB big-video-package.tar.zst");
   cmd->add_option("PATH", opts->paths, "Package archives, package folders or batch folders")->required();
   cmd->add_flag("-r,--recursive", opts->recursive, "Look for packages in every folder level below a batch folder");
-  cmd->add_option("-j,--jobs", opts->jobs, "Packages checked in parallel (default: number of cores)")
-      ->check(CLI::Range(1u, 256u));
+  add_jobs_option(cmd, opts->jobs, "Packages checked in parallel (default: number of cores)");
   cmd->add_flag("--strict", opts->strict, "Warnings fail a package too");
   add_limit_options(cmd, opts->limits);
   cmd->callback([opts, &ctx, &exit_code] { exit_code = run_validate(*opts, ctx); });

@@ -27,14 +27,15 @@ std::string_view to_string(ImportOutcome o) {
 namespace {
 
 // Inputs: packages as `validate` finds them, plus PDF folders and listing files, which
-// the package discovery would not pick up inside a batch folder.
+// the package discovery would not pick up inside a batch folder. What discovery skipped
+// (links, unsupported archives) stays in the list and is reported as skipped.
 std::vector<PackageInput> discover_inputs(const std::vector<fs::path>& inputs, const ImportOptions& opt) {
   std::vector<PackageInput> out;
   for (const auto& in : inputs) {
     const Importer* imp = find_importer(in, opt.format);
     if (imp && imp->name() != "textbook-package/1" && imp->accepts(in)) {
       std::error_code ec;
-      out.push_back({in, std::nullopt, fs::is_regular_file(in, ec) ? fs::file_size(in, ec) : 0});
+      out.push_back({in, std::nullopt, fs::is_regular_file(in, ec) ? fs::file_size(in, ec) : 0, {}});
       continue;
     }
     auto found = discover_packages({in}, opt.recursive);
@@ -72,6 +73,7 @@ class Writer {
     }
     if (!item.book || has_errors(item.findings)) {
       r.outcome = item.book || has_errors(item.findings) ? ImportOutcome::refused : ImportOutcome::skipped;
+      if (r.outcome == ImportOutcome::skipped) r.message = item.error;  // a discovery skip says why
       return log(r);
     }
     auto decided = decide_revision(item, r);
@@ -269,7 +271,9 @@ Result<ImportSummary> run_import(const fs::path& data_dir, const std::vector<fs:
       found.size(), opt.jobs,
       [&](std::size_t i) {
         ReadOutcome o{found[i], {}, found[i].error};
-        if (!o.error && !interrupted()) {
+        if (!found[i].skipped.empty()) {
+          o.items.push_back(skipped_item(found[i].path.string(), found[i].skipped));
+        } else if (!o.error && !interrupted()) {
           const Importer* imp = find_importer(found[i].path, opt.format);
           auto items = imp->read(found[i].path, ictx);
           if (items) o.items = std::move(items).value();

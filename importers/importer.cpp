@@ -16,9 +16,47 @@ ImportItem unreadable_item(std::string source, std::string why) {
   return item;
 }
 
+namespace {
+// "books.csv:2" before "books.csv:10": runs of digits compare by value, so rows of a
+// report come in the order of the sheet.
+struct NaturalLess {
+  bool operator()(const std::string& a, const std::string& b) const {
+    std::size_t i = 0, j = 0;
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    while (i < a.size() && j < b.size()) {
+      if (digit(a[i]) && digit(b[j])) {
+        std::size_t ei = i, ej = j;
+        while (ei < a.size() && digit(a[ei])) ++ei;
+        while (ej < b.size() && digit(b[ej])) ++ej;
+        std::string_view da(a.data() + i, ei - i), db(b.data() + j, ej - j);
+        while (da.size() > 1 && da.front() == '0') da.remove_prefix(1);
+        while (db.size() > 1 && db.front() == '0') db.remove_prefix(1);
+        if (da.size() != db.size()) return da.size() < db.size();
+        if (da != db) return da < db;
+        i = ei;
+        j = ej;
+      } else {
+        if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+        ++i;
+        ++j;
+      }
+    }
+    if ((a.size() - i) != (b.size() - j)) return a.size() - i < b.size() - j;
+    return a < b;  // equal up to leading zeros: any fixed order
+  }
+};
+}  // namespace
+
+ImportItem skipped_item(std::string source, std::string why) {
+  ImportItem item;
+  item.source_path = std::move(source);
+  item.error = std::move(why);
+  return item;
+}
+
 void add_finding_items(std::vector<ImportItem>& items, const Findings& findings,
                        const std::function<std::string(const std::string& entry)>& source_of) {
-  std::map<std::string, Findings> by_entry;
+  std::map<std::string, Findings, NaturalLess> by_entry;
   for (const auto& f : findings) by_entry[f.entry].push_back(f);
   for (auto& [entry, group] : by_entry) {
     ImportItem item;

@@ -31,7 +31,7 @@ struct ImportItem {
   // changed record becomes the next revision instead of a revision conflict.
   bool auto_revision = false;
   bool unreadable = false;          // the input could not be read at all (exit 3)
-  std::string error;                // why, when unreadable
+  std::string error;                // why, when unreadable or skipped
 };
 
 struct ImporterContext {
@@ -52,6 +52,8 @@ class Importer {
 
 // Helpers the importers share.
 ImportItem unreadable_item(std::string source, std::string why);
+// An input that is no package (found by discovery in a batch folder): skipped, saying why.
+ImportItem skipped_item(std::string source, std::string why);
 // One item per distinct Finding::entry (a listing record, a CSV row), carrying that
 // entry's findings: refused when any is an error, skipped otherwise.
 void add_finding_items(std::vector<ImportItem>& items, const Findings& findings,

@@ -30,9 +30,9 @@ class PlatformListingImporter final : public Importer {
       if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != '\xEF' && c != '\xBB' && c != '\xBF') break;
     return c == '[';
   }
-  Result<std::vector<ImportItem>> read(const fs::path& input, const ImporterContext&) const override {
+  Result<std::vector<ImportItem>> read(const fs::path& input, const ImporterContext& ctx) const override {
     std::vector<ImportItem> items;
-    auto listing = read_platform_listing(input);
+    auto listing = read_platform_listing(input, ctx.limits.max_sidecar);
     if (!listing) {
       items.push_back(unreadable_item(input.string(), listing.error().message));
       return items;
@@ -56,7 +56,10 @@ class PlatformListingImporter final : public Importer {
     }
     Findings rest;
     for (auto& [record, findings] : by_record) rest.insert(rest.end(), findings.begin(), findings.end());
-    add_finding_items(items, rest, [&](const std::string& record) { return input.string() + "#" + record; });
+    // An empty entry is the file as a whole (not read at all).
+    add_finding_items(items, rest, [&](const std::string& record) {
+      return record.empty() ? input.string() : input.string() + "#" + record;
+    });
     return items;
   }
 };

@@ -2,17 +2,16 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <system_error>
 
 #include "core/package/manifest.hpp"
 #include "core/package/path_rules.hpp"
 #include "core/package/vocab.hpp"
+#include "core/util/fs.hpp"
 #include "core/util/text.hpp"
 
 namespace eductl {
@@ -396,7 +395,7 @@ std::optional<std::string> decode_sidecar(std::string bytes, Findings& findings)
 
 }  // namespace
 
-Result<PdfFolderReadResult> read_pdf_folder(const fs::path& dir) {
+Result<PdfFolderReadResult> read_pdf_folder(const fs::path& dir, std::uint64_t max_sidecar) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return make_error(ErrorKind::bad_input, "not a directory (a PDF folder is a directory with books.csv)",
@@ -405,17 +404,26 @@ Result<PdfFolderReadResult> read_pdf_folder(const fs::path& dir) {
   PdfFolderReadResult out;
   const std::string entry(k_pdf_folder_sidecar);
   const fs::path sidecar = dir / k_pdf_folder_sidecar;
-  if (!fs::exists(sidecar, ec)) {
-    out.findings.push_back(make_finding("CSV-SIDECAR-MISSING", entry,
-                                        "the folder has no " + entry + " describing its books"));
-    return out;
+  BoundedRead bytes = read_untrusted_file(sidecar, max_sidecar);
+  switch (bytes.refusal) {
+    case FileRefusal::none:
+      break;
+    case FileRefusal::missing:
+      out.findings.push_back(make_finding("CSV-SIDECAR-MISSING", entry,
+                                          "the folder has no " + entry + " describing its books"));
+      return out;
+    case FileRefusal::symlink:
+    case FileRefusal::not_regular:
+      out.findings.push_back(make_finding("CSV-SIDECAR-TYPE", entry, entry + " " + bytes.detail + "; not read"));
+      return out;
+    case FileRefusal::too_large:
+      out.findings.push_back(make_finding("CSV-SIDECAR-TOO-LARGE", entry,
+                                          entry + " " + bytes.detail + " (--max-sidecar); not read"));
+      return out;
+    case FileRefusal::unreadable:
+      return make_error(ErrorKind::bad_input, "the sidecar " + bytes.detail, sidecar.string());
   }
-  std::ifstream in(sidecar, std::ios::binary);
-  std::ostringstream bytes;
-  if (in) bytes << in.rdbuf();
-  if (!in || in.bad()) return make_error(ErrorKind::bad_input, "cannot read the sidecar", sidecar.string());
-
-  auto text = decode_sidecar(bytes.str(), out.findings);
+  auto text = decode_sidecar(std::move(bytes.data), out.findings);
   if (!text) return out;
   const auto records = parse_csv(*text);
   const auto folder = walk_folder(dir);

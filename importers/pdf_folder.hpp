@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/package/book.hpp"
+#include "core/package/scan.hpp"
 #include "core/util/result.hpp"
 #include "core/findings/finding.hpp"
 
@@ -24,7 +25,9 @@ struct PdfFolderReadResult {
 };
 
 // Error bad_input when `dir` is not a readable directory or books.csv cannot be read;
-// a folder without books.csv is a CSV-SIDECAR-MISSING finding.
-Result<PdfFolderReadResult> read_pdf_folder(const std::filesystem::path& dir);
+// a folder without books.csv is a CSV-SIDECAR-MISSING finding; a books.csv that is no
+// regular file or is over `max_sidecar` bytes is never read (CSV-SIDECAR-TYPE, -TOO-LARGE).
+Result<PdfFolderReadResult> read_pdf_folder(const std::filesystem::path& dir,
+                                            std::uint64_t max_sidecar = k_default_max_sidecar);
 
 }  // namespace eductl

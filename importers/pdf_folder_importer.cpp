@@ -51,7 +51,7 @@ class PdfFolderImporter final : public Importer {
   }
   Result<std::vector<ImportItem>> read(const fs::path& input, const ImporterContext& ctx) const override {
     std::vector<ImportItem> items;
-    auto folder = read_pdf_folder(input);
+    auto folder = read_pdf_folder(input, ctx.limits.max_sidecar);
     if (!folder) {
       items.push_back(unreadable_item(input.string(), folder.error().message));
       return items;

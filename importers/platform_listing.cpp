@@ -2,14 +2,14 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <string_view>
 
 #include "core/package/vocab.hpp"
+#include "core/util/fs.hpp"
 
 namespace eductl {
 namespace {
@@ -274,7 +274,13 @@ std::optional<FileDecl> file_of(const json& record, const std::string& file_id, 
   file.path = file_id + "." + format;
   file.media_type = media_type;
   file.role = "textbook";
+  // The catalogue keeps sizes as int64: a larger one would wrap to a negative size.
+  constexpr std::uint64_t k_max_size = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   if (auto size = it->find("size"); size != it->end() && size->is_number_unsigned()) {
+    if (size->get<std::uint64_t>() > k_max_size) {
+      m.report("LST-RECORD", "file size " + size->dump() + " of " + file_id + " is beyond 2^63-1 bytes");
+      return std::nullopt;
+    }
     file.size = size->get<std::uint64_t>();
   } else if (size != it->end() && size->is_number_integer() && size->get<std::int64_t>() >= 0) {
     file.size = static_cast<std::uint64_t>(size->get<std::int64_t>());
@@ -409,13 +415,27 @@ ListingReadResult map_platform_listing(const json& records) {
   return out;
 }
 
-Result<ListingReadResult> read_platform_listing(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return make_error(ErrorKind::bad_input, "cannot open the listing for reading", file.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return make_error(ErrorKind::bad_input, "reading the listing failed", file.string());
-  json records = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+Result<ListingReadResult> read_platform_listing(const std::filesystem::path& file, std::uint64_t max_bytes) {
+  BoundedRead text = read_untrusted_file(file, max_bytes);
+  const std::string name = file.filename().string();
+  auto refused = [&](std::string_view code, std::string why) {
+    ListingReadResult out;
+    out.findings.push_back(make_finding(code, "", "the listing " + name + " " + std::move(why) + "; not read"));
+    return out;
+  };
+  switch (text.refusal) {
+    case FileRefusal::none:
+      break;
+    case FileRefusal::symlink:
+    case FileRefusal::not_regular:
+      return refused("LST-FILE-TYPE", text.detail);
+    case FileRefusal::too_large:
+      return refused("LST-FILE-TOO-LARGE", text.detail + " (--max-sidecar)");
+    case FileRefusal::missing:
+    case FileRefusal::unreadable:
+      return make_error(ErrorKind::bad_input, "the listing " + text.detail, file.string());
+  }
+  json records = json::parse(text.data, nullptr, /*allow_exceptions=*/false);
   if (records.is_discarded()) {
     return make_error(ErrorKind::bad_input, "the listing is not valid JSON", file.string());
   }

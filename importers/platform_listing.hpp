@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/package/book.hpp"
+#include "core/package/scan.hpp"
 #include "core/util/result.hpp"
 #include "core/findings/finding.hpp"
 
@@ -20,8 +21,11 @@ struct ListingReadResult {
   Findings findings;              // Finding::entry = record id, or "record[N]" without one
 };
 
-// Error bad_input when the file is not readable, not JSON, or not a JSON array.
-Result<ListingReadResult> read_platform_listing(const std::filesystem::path& file);
+// Error bad_input when the file is not readable, not JSON, or not a JSON array. A file
+// that is no regular file, or is over `max_bytes`, is never read: one LST-FILE-TYPE or
+// LST-FILE-TOO-LARGE finding with an empty entry (the whole file).
+Result<ListingReadResult> read_platform_listing(const std::filesystem::path& file,
+                                                std::uint64_t max_bytes = k_default_max_sidecar);
 
 ListingReadResult map_platform_listing(const nlohmann::json& records);
 

@@ -205,7 +205,10 @@ class DirectorySource final : public EntrySource {
       RawEntry e;
       e.raw_name = p.lexically_relative(m_root).generic_string();
       decode_entry_name(e);
-      if (S_ISREG(st.st_mode)) e.type = st.st_nlink > 1 ? EntryType::hardlink : EntryType::file;
+      // A link count over 1 only says that a name elsewhere (cp -al, a backup tool) shares
+      // the inode; inside the folder it is an ordinary file. PKG-HARDLINK is for archive
+      // link entries, which have no content of their own.
+      if (S_ISREG(st.st_mode)) e.type = EntryType::file;
       else if (S_ISDIR(st.st_mode)) e.type = EntryType::directory;
       else if (S_ISLNK(st.st_mode)) e.type = EntryType::symlink;
       else e.type = EntryType::special;
@@ -214,7 +217,7 @@ class DirectorySource final : public EntrySource {
         std::error_code lec;
         e.link_target = fs::read_symlink(p, lec).string();
       }
-      if (e.type == EntryType::file || e.type == EntryType::hardlink) {
+      if (e.type == EntryType::file) {
         int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0) return make_error(ErrorKind::bad_input, std::strerror(errno), p.string());
         ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);

@@ -1,5 +1,8 @@
 #include "core/package/manifest.hpp"
 
+#include <limits>
+#include <optional>
+
 #include "core/util/text.hpp"
 
 namespace eductl {
@@ -39,6 +42,23 @@ const json& obj(const json& j, const char* key) {
   static const json k_empty = json::object();
   auto it = j.find(key);
   return it != j.end() && it->is_object() ? *it : k_empty;
+}
+// An integer that fits int64 (the catalogue's type); nullopt for floats, non-numbers and
+// values beyond it, which the schema reports. Never wraps 2^64-1 round to -1.
+std::optional<std::int64_t> as_int64(const json& v) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    return static_cast<std::int64_t>(u);
+  }
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  return std::nullopt;
+}
+// A grade number as the schema allows it (1-12); nullopt otherwise, so no cast truncates.
+std::optional<int> as_grade(const json& v) {
+  auto n = as_int64(v);
+  if (!n || *n < 1 || *n > 12) return std::nullopt;
+  return static_cast<int>(*n);
 }
 const json& arr(const json& j, const char* key) {
   static const json k_empty = json::array();
@@ -84,7 +104,8 @@ BookRecord manifest_to_record(const json& m) {
   r.source = std::string(k_package_format);
   if (!m.is_object()) return r;
   r.package_id = str(m, "package_id");
-  if (auto it = m.find("revision"); it != m.end() && it->is_number_integer()) r.revision = it->get<std::int64_t>();
+  if (auto it = m.find("revision"); it != m.end())
+    if (auto rev = as_int64(*it); rev && *rev >= 1) r.revision = *rev;
   const json& pub = obj(m, "publisher");
   r.meta.publisher_code = str(pub, "code");
   r.meta.publisher_name = str(pub, "name");
@@ -97,11 +118,11 @@ BookRecord manifest_to_record(const json& m) {
   if (b.school_system.empty() && (b.stage == "primary" || b.stage == "junior")) b.school_system = "6-3";
   b.special_school = str(tb, "special_school");
   if (auto it = tb.find("grade"); it != tb.end()) {
-    if (it->is_number_integer()) {
-      int g = it->get<int>();
-      b.grade = GradeSpan{g, g};
-    } else if (it->is_array() && it->size() == 2 && (*it)[0].is_number_integer() && (*it)[1].is_number_integer()) {
-      b.grade = GradeSpan{(*it)[0].get<int>(), (*it)[1].get<int>()};
+    if (auto g = as_grade(*it)) {
+      b.grade = GradeSpan{*g, *g};
+    } else if (it->is_array() && it->size() == 2) {
+      auto from = as_grade((*it)[0]), to = as_grade((*it)[1]);
+      if (from && to) b.grade = GradeSpan{*from, *to};
     }
   }
   b.subject = str(tb, "subject");
@@ -116,7 +137,8 @@ BookRecord manifest_to_record(const json& m) {
     FileDecl d;
     d.path = str(f, "path");
     d.sha256 = str(f, "sha256");
-    if (auto it = f.find("size"); it != f.end() && it->is_number_unsigned()) d.size = it->get<std::uint64_t>();
+    if (auto it = f.find("size"); it != f.end())
+      if (auto size = as_int64(*it); size && *size >= 0) d.size = static_cast<std::uint64_t>(*size);
     d.media_type = str(f, "media_type");
     d.role = str(f, "role");
     r.files.push_back(std::move(d));

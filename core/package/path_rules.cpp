@@ -1,5 +1,7 @@
 #include "core/package/path_rules.hpp"
 
+#include <optional>
+
 #include "core/util/text.hpp"
 
 namespace eductl {
@@ -28,13 +30,15 @@ std::vector<PathProblem> path_problems(std::string_view path) {
     }
     start = end + 1;
   }
+  // C1 and bidi controls too: a name with U+202E displays reversed (a "fdp.exe" trick).
+  std::optional<char32_t> control;
   for (unsigned char c : path)
     if (c < 0x20 || c == 0x7f) {
-      out.push_back({"PKG-PATH-CONTROL", "path contains control character \\x" +
-                                              std::string(1, "0123456789abcdef"[c >> 4]) +
-                                              std::string(1, "0123456789abcdef"[c & 15])});
+      control = c;
       break;
     }
+  if (!control && is_valid_utf8(path)) control = first_unsafe_codepoint(path);
+  if (control) out.push_back({"PKG-PATH-CONTROL", "path contains the control character " + codepoint_name(*control)});
   if (path.size() > 255)
     out.push_back({"PKG-PATH-TOO-LONG", "path is " + std::to_string(path.size()) + " bytes, over 255"});
   if (is_valid_utf8(path) && !is_nfc(path))

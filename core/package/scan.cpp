@@ -35,6 +35,23 @@ std::string container_label(const fs::path& path, ContainerKind kind) {
   return "archive";
 }
 
+// The first bytes of a zip (local header or end of central directory), gzip, zstd, xz
+// or bzip2 stream.
+bool has_container_magic(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return false;
+  struct stat st {};
+  unsigned char head[6] = {};
+  ssize_t n = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? ::read(fd, head, sizeof head) : -1;
+  ::close(fd);
+  if (n < 4) return false;
+  const std::string_view h(reinterpret_cast<const char*>(head), static_cast<std::size_t>(n));
+  for (std::string_view magic : {std::string_view("PK\x03\x04"), std::string_view("PK\x05\x06"), std::string_view("\x1f\x8b"),
+                                 std::string_view("\x28\xb5\x2f\xfd"), std::string_view("\xfd" "7zXZ"), std::string_view("BZh")})
+    if (h.starts_with(magic)) return true;
+  return false;
+}
+
 bool is_manifest_candidate(const std::string& name) {
   auto slash = name.find('/');
   if (slash == std::string::npos) return name == "manifest.json";
@@ -61,16 +78,22 @@ class Scanner {
     // libarchive does not recognise a zip with no entries; it is a readable, empty package.
     const bool empty_zip = m_is_zip && m_zip_dir.empty();
     Status walked = empty_zip ? ok_status() : src.walk([this](const RawEntry& e, EntryData& d) { return visit(e, d); });
+    if (!walked) m_r.stopped_early = true;
     if (!walked && !is_stop(walked.error())) {
       const Error& err = walked.error();
       if (err.kind == ErrorKind::interrupted || err.kind == ErrorKind::internal) return err;
-      if (m_r.entries == 0 && opened_nothing(err)) {
+      // A file that starts like a zip or a compressed tar but yields nothing was cut short
+      // (a broken transfer), which is corruption, not "not an archive".
+      if (m_r.entries == 0 && opened_nothing(err) && !has_container_magic(path)) {
         m_r.unreadable = true;
         m_r.findings.push_back(make_finding("PKG-UNREADABLE", "", "not a zip or tar archive (" + err.message + ")"));
         return std::move(m_r);
       }
       m_r.corrupt = true;
-      m_r.findings.push_back(make_finding("PKG-CORRUPT", m_last_entry, "reading stopped: " + err.message));
+      m_r.findings.push_back(make_finding("PKG-CORRUPT", m_last_entry,
+                                          m_r.entries == 0 ? "the archive is cut short or damaged before its first entry (" +
+                                                                 err.message + ")"
+                                                           : "reading stopped: " + err.message));
     }
     finish_layout(src.kind());
     return std::move(m_r);

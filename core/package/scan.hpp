@@ -17,12 +17,17 @@
 
 namespace eductl {
 
+inline constexpr std::uint64_t k_default_max_sidecar = 16ull << 20;
+
 struct ScanLimits {
   std::uint64_t max_entries = 100000;
   std::uint64_t max_unpacked = 20ull << 30;
   double max_ratio = 200.0;
   std::uint64_t ratio_floor = 1 << 20;  // the ratio applies once an entry is over this
   std::uint64_t max_manifest = 4 << 20;
+  // books.csv of a PDF folder, a platform listing: read whole and parsed in memory, where
+  // they take several times their size, so a cap keeps a hostile one from exhausting RAM.
+  std::uint64_t max_sidecar = k_default_max_sidecar;
 };
 
 struct ScannedFile {
@@ -43,6 +48,9 @@ struct ScanResult {
   std::string manifest_sha256;
   bool unreadable = false;        // the container could not be opened at all
   bool corrupt = false;           // reading broke off: truncated or damaged data
+  // Entries after a limit or corruption finding were never seen: what is absent may be
+  // there, so checks of absence (listed file missing, no manifest) must not run.
+  bool stopped_early = false;
   std::uint64_t unpacked_bytes = 0;
   std::uint64_t entries = 0;
   Findings findings;              // container-level findings

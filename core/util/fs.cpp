@@ -1,12 +1,14 @@
 #include "core/util/fs.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+
+#include "core/util/text.hpp"
 
 namespace eductl {
 namespace fs = std::filesystem;
@@ -63,17 +65,59 @@ Status write_file_atomic(const fs::path& path, std::string_view data) {
   return fsync_dir(path.parent_path().empty() ? fs::path(".") : path.parent_path());
 }
 
-Result<std::string> read_file(const fs::path& path, std::uint64_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorKind::bad_input, "cannot read: " + errno_text(errno), path.string());
-  std::string data;
-  char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    data.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (data.size() > max_bytes)
-      return make_error(ErrorKind::bad_input, "file is larger than " + std::to_string(max_bytes) + " bytes", path.string());
+namespace {
+std::string kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "is a directory";
+  if (S_ISFIFO(mode)) return "is a FIFO (named pipe)";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "is a device";
+  if (S_ISSOCK(mode)) return "is a socket";
+  return "is not a regular file";
+}
+}  // namespace
+
+BoundedRead read_untrusted_file(const fs::path& path, std::uint64_t max_bytes) {
+  BoundedRead out;
+  auto refuse = [&](FileRefusal why, std::string detail) {
+    out.data.clear();
+    out.refusal = why;
+    out.detail = std::move(detail);
+    return std::move(out);
+  };
+  // O_NONBLOCK: opening a FIFO with no writer would otherwise wait for ever.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) return refuse(FileRefusal::missing, "does not exist");
+    if (err == ELOOP) return refuse(FileRefusal::symlink, "is a symbolic link");
+    return refuse(FileRefusal::unreadable, "cannot be opened: " + errno_text(err));
   }
-  return data;
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return refuse(FileRefusal::unreadable, "cannot be examined: " + errno_text(errno));
+  if (!S_ISREG(st.st_mode)) return refuse(FileRefusal::not_regular, kind_of(st.st_mode));
+  const auto too_large = [&] { return "is larger than the limit of " + human_bytes(max_bytes); };
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) return refuse(FileRefusal::too_large, too_large());
+  // A regular file never blocks, but reading goes on only up to the cap: the file may grow.
+  out.data.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return refuse(FileRefusal::unreadable, "cannot be read: " + errno_text(errno));
+    if (n == 0) break;
+    out.data.append(buf, static_cast<std::size_t>(n));
+    if (out.data.size() > max_bytes) return refuse(FileRefusal::too_large, too_large());
+  }
+  return out;
+}
+
+Result<std::string> read_file(const fs::path& path, std::uint64_t max_bytes) {
+  BoundedRead r = read_untrusted_file(path, max_bytes);
+  if (r.refusal != FileRefusal::none) return make_error(ErrorKind::bad_input, r.detail, path.string());
+  return std::move(r.data);
 }
 
 }  // namespace eductl

@@ -1,6 +1,7 @@
 // File-system primitives with crash safety: atomic file replace (temp + fsync + rename +
 // directory fsync) and small helpers. Everything that persists goes through these.
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -11,6 +12,21 @@ namespace eductl {
 
 // Writes `data` to `path` so that a crash leaves either the old file or the new one.
 Status write_file_atomic(const std::filesystem::path& path, std::string_view data);
+
+// Why a file named by untrusted input (a sidecar, a listing) was not read. Such files are
+// opened without following a symbolic link and without blocking on a FIFO, and only a
+// regular file within the size cap is read, so no input can hang the tool or exhaust memory.
+enum class FileRefusal { none, missing, symlink, not_regular, too_large, unreadable };
+
+struct BoundedRead {
+  std::string data;
+  FileRefusal refusal = FileRefusal::none;
+  std::string detail;  // human words for the refusal, e.g. "is a FIFO", "is larger than 16 MiB"
+};
+
+// Reads a regular file of at most `max_bytes`; anything else is refused (never read).
+BoundedRead read_untrusted_file(const std::filesystem::path& path, std::uint64_t max_bytes);
+// The same, as a Result: a refusal is an ErrorKind::bad_input error.
 Result<std::string> read_file(const std::filesystem::path& path, std::uint64_t max_bytes = 64ull << 20);
 Status fsync_dir(const std::filesystem::path& dir);
 Status make_dirs(const std::filesystem::path& dir);

@@ -143,13 +143,64 @@ std::optional<std::uint64_t> parse_bytes(std::string_view text) {
   return static_cast<std::uint64_t>(r);
 }
 
+bool is_unsafe_codepoint(char32_t cp) {
+  return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+namespace {
+// Calls `visit(cp, bytes)` for each code point of valid UTF-8 text.
+template <class Visit>
+void for_each_codepoint(std::string_view utf8, Visit visit) {
+  auto p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(utf8.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0 || cp < 0) return;
+    if (!visit(static_cast<char32_t>(cp), std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))))
+      return;
+    p += n;
+    left -= n;
+  }
+}
+}  // namespace
+
+std::optional<char32_t> first_unsafe_codepoint(std::string_view utf8) {
+  std::optional<char32_t> found;
+  for_each_codepoint(utf8, [&](char32_t cp, std::string_view) {
+    if (is_unsafe_codepoint(cp)) found = cp;
+    return !found;
+  });
+  return found;
+}
+
+std::string codepoint_name(char32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+  return buf;
+}
+
 std::string printable(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  const bool utf8 = is_valid_utf8(s);
+  char buf[16];
+  if (is_valid_utf8(s)) {
+    for_each_codepoint(s, [&](char32_t cp, std::string_view bytes) {
+      if (cp < 0x20 || cp == 0x7f) {
+        std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(cp));
+        out += buf;
+      } else if (is_unsafe_codepoint(cp)) {
+        std::snprintf(buf, sizeof buf, "\\u{%x}", static_cast<unsigned>(cp));
+        out += buf;
+      } else {
+        out += bytes;
+      }
+      return true;
+    });
+    return out;
+  }
   for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f || (!utf8 && c >= 0x80)) {
-      char buf[8];
+    if (c < 0x20 || c >= 0x7f) {
       std::snprintf(buf, sizeof buf, "\\x%02x", c);
       out += buf;
     } else {

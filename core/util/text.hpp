@@ -23,7 +23,16 @@ std::string to_lower_ascii(std::string_view s);
 std::string human_bytes(std::uint64_t bytes);
 // Parses "1048576", "64KiB", "20GiB", "1.5MB"; nullopt on garbage.
 std::optional<std::uint64_t> parse_bytes(std::string_view text);
-// Escapes control characters and invalid bytes for safe display ("\x1b").
+// Code points that must never reach a terminal from untrusted text: C0 controls, DEL,
+// C1 controls (U+0080-U+009F) and the bidi embedding/override/isolate controls
+// (U+202A-U+202E, U+2066-U+2069) that reorder what is displayed.
+bool is_unsafe_codepoint(char32_t cp);
+// The first unsafe code point of valid UTF-8 text, if any.
+std::optional<char32_t> first_unsafe_codepoint(std::string_view utf8);
+// "U+001B", "U+202E"
+std::string codepoint_name(char32_t cp);
+// Escapes unsafe code points and invalid bytes for safe display: "\x1b" for C0 controls,
+// DEL and invalid bytes, "\u{202e}" for C1 and bidi controls.
 std::string printable(std::string_view s);
 
 }  // namespace eductl

@@ -1,5 +1,6 @@
 #include "core/validate/validator.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -8,6 +9,7 @@
 #include "core/package/path_rules.hpp"
 #include "core/util/embedded.hpp"
 #include "core/util/json_schema.hpp"
+#include "core/util/text.hpp"
 
 namespace eductl {
 using nlohmann::json;
@@ -85,11 +87,53 @@ void check_book_meta(const json& tb, const BookMeta& b, Findings& out) {
   }
 }
 
+// "/files/3/path": paths have their own rules (MAN-FILE-PATH) and are left to them.
+bool is_file_path_pointer(std::string_view pointer) {
+  return pointer.starts_with("/files/") && pointer.ends_with("/path") &&
+         std::count(pointer.begin(), pointer.end(), '/') == 3;
+}
+
+std::string pointer_token(std::string_view key) {
+  std::string out;
+  for (char c : key) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+  return out;
+}
+
+// Every manifest string is single-line text shown to people (reports, the catalogue, the
+// platform's pages): a control character can rewrite a terminal (ESC sequences, CR) and a
+// bidi control can make a title display as something else.
+// A string the schema already rejected (a pattern, an enum) has its finding; one cause,
+// one report.
+void check_text_controls(const json& v, std::string& pointer, const std::set<std::string>& rejected, Findings& out) {
+  if (v.is_string()) {
+    if (is_file_path_pointer(pointer) || rejected.contains(pointer)) return;
+    if (auto cp = first_unsafe_codepoint(v.get_ref<const std::string&>()))
+      out.push_back(make_finding("MAN-TEXT-CONTROL", at(pointer),
+                                 "text contains the control character " + codepoint_name(*cp)));
+    return;
+  }
+  const std::size_t len = pointer.size();
+  if (v.is_object()) {
+    for (const auto& [key, value] : v.items()) {
+      pointer += "/" + pointer_token(key);
+      check_text_controls(value, pointer, rejected, out);
+      pointer.resize(len);
+    }
+  } else if (v.is_array()) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      pointer += "/" + std::to_string(i);
+      check_text_controls(v[i], pointer, rejected, out);
+      pointer.resize(len);
+    }
+  }
+}
+
 }  // namespace
 
 void check_manifest(const ScanResult& scan, PackageReport& report) {
   Findings& out = report.findings;
   if (!scan.manifest_found) {
+    if (scan.stopped_early) return;  // the manifest may sit among the entries never read
     out.push_back(make_finding("PKG-MANIFEST-MISSING", scan.root_prefix + "manifest.json",
                                "no manifest.json at the package root"));
     return;
@@ -105,12 +149,18 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
     return;
   }
   const json& m = *parsed;
+  // Pointers the schema rejected: a declared size or hash that is malformed is reported
+  // once, not compared with the file as well (a size of -1 is no "size mismatch").
+  std::set<std::string> rejected;
   for (const auto& v : manifest_schema().validate(m)) {
+    rejected.insert(v.pointer);
     if (v.keyword == "additionalProperties")
       out.push_back(make_finding("MAN-UNKNOWN-FIELD", at(v.pointer), v.message));
     else
       out.push_back(make_finding(v.finding.empty() ? "MAN-STRUCTURE" : v.finding, at(v.pointer), v.message));
   }
+  std::string pointer;
+  check_text_controls(m, pointer, rejected, out);
   if (!m.is_object()) return;
   BookRecord book = manifest_to_record(m);
   check_book_meta(m.value("textbook", json::object()), book.meta, out);
@@ -118,6 +168,16 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
   // files: each path safe, listed once, present with the declared size and hash.
   std::map<std::string, const ScannedFile*> present;
   for (const auto& f : scan.files) present.emplace(f.path, &f);
+  // An entry whose name already has a finding (traversal, absolute, undecodable, NFD …)
+  // is not also "unlisted", and a listed NFC name present only in NFD is not "missing":
+  // the name finding is the cause.
+  std::set<std::string> badly_named, nfc_of_nfd;
+  for (const auto& f : scan.findings)
+    if (f.code == "PKG-NAME-ENCODING" || f.code.starts_with("PKG-PATH-")) {
+      badly_named.insert(f.entry);
+      if (f.code == "PKG-PATH-NFC" && f.entry.starts_with(scan.root_prefix))
+        nfc_of_nfd.insert(to_nfc(f.entry.substr(scan.root_prefix.size())));
+    }
   std::map<std::string, const FileDecl*> listed;
   int textbooks = 0;
   const FileDecl* textbook = nullptr;
@@ -138,16 +198,18 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
     }
     auto it = present.find(d.path);
     if (it == present.end()) {
-      if (d.path != "manifest.json")
+      if (d.path != "manifest.json" && !scan.stopped_early && !nfc_of_nfd.contains(d.path))
         out.push_back(make_finding("PKG-FILE-MISSING", d.path, "listed in manifest files but not in the package"));
       continue;
     }
     const ScannedFile& f = *it->second;
     if (!f.complete) continue;  // a limit or corruption finding already explains it
-    if (f.size != d.size)
+    const std::string fp = "/files/" + std::to_string(i);
+    const bool size_ok = !rejected.contains(fp + "/size"), sha_ok = !rejected.contains(fp + "/sha256");
+    if (size_ok && f.size != d.size)
       out.push_back(make_finding("PKG-SIZE-MISMATCH", d.path,
                                  "size is " + std::to_string(f.size) + " bytes, manifest says " + std::to_string(d.size)));
-    else if (!d.sha256.empty() && f.sha256 != d.sha256)
+    else if (sha_ok && !d.sha256.empty() && f.sha256 != d.sha256)
       out.push_back(make_finding("PKG-SHA256-MISMATCH", d.path, "sha256 is " + f.sha256 + ", manifest says " + d.sha256));
     if (is_accepted_media_type(d.media_type)) {
       Findings media = check_media(d.path, d.media_type, f.media);
@@ -155,7 +217,7 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
     }
   }
   for (const auto& f : scan.files)
-    if (!listed.count(f.path))
+    if (!listed.count(f.path) && !badly_named.contains(scan.root_prefix + f.path))
       out.push_back(make_finding("PKG-FILE-UNLISTED", f.path, "present in the package but not listed in manifest files"));
   if (textbooks != 1)
     out.push_back(make_finding("MAN-TEXTBOOK-FILE", at("/files"),

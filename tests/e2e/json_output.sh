@@ -10,6 +10,9 @@ rc=0
 "$eductl" validate --json --recursive "$tmp/fx" >"$tmp/validate.json" || rc=$?
 [[ $rc == 3 ]] || { echo "FAIL validate exit $rc, want 3 (the batch holds corrupt archives)"; exit 1; }
 "$check" "$src/schemas/eductl.validate-1.schema.json" "$tmp/validate.json"
+# expected.tsv sits in the batch: a skipped entry, so that shape is checked too.
+jq -e '.summary.skipped > 0 and any(.packages[]; .skipped)' "$tmp/validate.json" >/dev/null ||
+  { echo "FAIL no skipped entry in the validate report"; exit 1; }
 rc=0
 "$eductl" --data "$tmp/data" import --json "$tmp/fx" >"$tmp/import.json" || rc=$?
 [[ $rc == 3 ]] || { echo "FAIL import exit $rc, want 3"; exit 1; }

@@ -47,19 +47,27 @@ parse_expected() {
   return 0
 }
 
-# expect_codes LABEL JSON ARRAY CODES: each comma-separated code in CODES is among
-# ARRAY[].findings[].code of the JSON report (ARRAY: .packages for validate, .items for
-# import); one ok/FAIL line per code.
+# expect_codes LABEL JSON ARRAY CODES: the set of ARRAY[].findings[].code of the JSON
+# report (ARRAY: .packages for validate, .items for import) is exactly the comma-separated
+# CODES: one ok/FAIL line per expected code, and a FAIL for any code not expected (a
+# false follow-on finding is a bug, not noise). Empty CODES: no finding at all.
 expect_codes() {
-  local label=$1 json=$2 array=$3 codes=$4 found code wanted
-  [[ -z "$codes" ]] && return 0
-  found=$(jq -r "[${array}[].findings[].code] | unique | join(\",\")" "$json" 2>/dev/null || true)
-  IFS=',' read -r -a wanted <<<"$codes"
-  for code in "${wanted[@]}"; do
-    if jq_true --arg c "$code" "any(${array}[].findings[]; .code == \$c)" "$json"; then
+  local label=$1 json=$2 array=$3 codes=$4 found code wanted extra
+  found=$(jq -r "[${array}[].findings[]?.code] | unique | join(\",\")" "$json" 2>/dev/null || true)
+  wanted=()
+  [[ -n "$codes" ]] && IFS=',' read -r -a wanted <<<"$codes"
+  for code in ${wanted[@]+"${wanted[@]}"}; do
+    if jq_true --arg c "$code" "any(${array}[].findings[]?; .code == \$c)" "$json"; then
       ok "$label: reports $code"
     else
       fail "$label: no $code among findings [$found]"
     fi
   done
+  extra=$(jq -r --arg want "$codes" \
+    "[${array}[].findings[]?.code] | unique - (\$want | split(\",\")) | join(\",\")" "$json" 2>/dev/null || true)
+  if [[ -n "$extra" ]]; then
+    fail "$label: unexpected codes [$extra] besides [$codes]"
+  elif [[ -z "$codes" ]]; then
+    ok "$label: no findings"
+  fi
 }

@@ -509,5 +509,72 @@ done
 run_eductl "$out/pdf-text.txt" --data "$d8" catalog show HNEP/hnep-math-7a
 check "catalog show (text) names the file" grep -qF "数学七上.pdf" "$out/pdf-text.txt"
 
+# ===== 9. hostile sidecars and listings: never hang, never read whole =====
+d9="$data/sidecars"
+hostile_csv() {  # hostile_csv NAME MAKER: a PDF folder whose books.csv MAKER creates
+  local dir="$tmp/sidecar-$1"
+  mkdir -p "$dir"
+  cp "$fx/valid-dir/课本/数学七年级上册.pdf" "$dir/数学七上.pdf"
+  "$2" "$dir/books.csv"
+  echo "$dir"
+}
+csv_fifo() { mkfifo "$1"; }
+csv_zero() { ln -s /dev/zero "$1"; }
+csv_link() { printf 'file\n' >"$1.real"; ln -s "$(basename "$1").real" "$1"; }
+csv_huge() { truncate -s 40M "$1"; }
+for pair in fifo:CSV-SIDECAR-TYPE zero:CSV-SIDECAR-TYPE link:CSV-SIDECAR-TYPE huge:CSV-SIDECAR-TOO-LARGE; do
+  kind=${pair%%:*} code=${pair#*:}
+  dir=$(hostile_csv "$kind" "csv_$kind")
+  before=$(state "$d9" 2>/dev/null || true)
+  run_eductl "$out/sidecar-$kind.json" --data "$d9" --json import "$dir"
+  check "books.csv as $kind: exit 1, not a hang or a crash (got $rc: $(err_text "$out/sidecar-$kind.json"))" test "$rc" = 1
+  check "books.csv as $kind: refused with $code naming books.csv" jq_true --arg c "$code" '
+    .summary.refused == 1 and any(.items[].findings[]; .code == $c and (.message | contains("books.csv")))' \
+    "$out/sidecar-$kind.json"
+  expect_codes "books.csv as $kind" "$out/sidecar-$kind.json" .items "$code"
+done
+dir=$(hostile_csv "huge-raised" csv_huge)
+run_eductl "$out/sidecar-raised.json" --data "$d9" --json import --dry-run --max-sidecar 64MiB "$dir"
+check "--max-sidecar 64MiB reads a 40 MiB books.csv (no size finding; got $rc)" \
+  bash -c "! jq -e 'any(.items[].findings[]; .code == \"CSV-SIDECAR-TOO-LARGE\")' '$out/sidecar-raised.json' >/dev/null"
+run_eductl "$out/sidecar-zero-cap.json" --data "$d9" --json import --dry-run --max-sidecar 0 "$dir"
+check "--max-sidecar 0 is a usage error (exit 2, got $rc)" test "$rc" = 2
+truncate -s 40M "$tmp/huge-listing.json"
+printf '[' | dd of="$tmp/huge-listing.json" conv=notrunc status=none
+run_eductl "$out/listing-huge.json" --data "$d9" --json import "$tmp/huge-listing.json"
+check "a 40 MiB listing: exit 1 with LST-FILE-TOO-LARGE (got $rc)" \
+  exits_and 1 'any(.items[].findings[]; .code == "LST-FILE-TOO-LARGE")' "$out/listing-huge.json"
+expect_codes "40 MiB listing" "$out/listing-huge.json" .items LST-FILE-TOO-LARGE
+mkdir -p "$tmp/listing-link"
+cp "$listing" "$tmp/listing-link/real.json"
+ln -s real.json "$tmp/listing-link/part.json"
+run_eductl "$out/listing-link.json" --data "$d9" --json import --format platform-listing "$tmp/listing-link/part.json"
+check "a symlinked listing: exit 1 with LST-FILE-TYPE (got $rc)" \
+  exits_and 1 'any(.items[].findings[]; .code == "LST-FILE-TYPE")' "$out/listing-link.json"
+
+# ===== 10. a batch folder reports what it skips =====
+skipbatch="$tmp/import-skips"
+mkdir -p "$skipbatch"
+cp "$fx/valid.zip" "$skipbatch/a.zip"
+ln -s "$fx/valid.tar.gz" "$skipbatch/b-link.tar.gz"
+printf 'Rar!\x1a\x07\x00' >"$skipbatch/c.rar"
+run_eductl "$out/import-skips.json" --data "$data/skips" --json import --dry-run "$skipbatch"
+check "import of a batch with skips: exit 0 (got $rc: $(err_text "$out/import-skips.json"))" test "$rc" = 0
+check "import: link and .rar are skipped items with reasons" jq_true '
+  .summary.skipped == 2 and ([.items[] | select(.outcome == "skipped") | .message] | length == 2 and all(length > 0))' \
+  "$out/import-skips.json"
+
+# ===== 11. refused rows of a PDF folder come in row order =====
+rows="$tmp/pdf-rows"
+mkdir -p "$rows"
+{
+  echo "file,title,publisher_code,publisher_name,isbn,stage,subject,edition,volume"
+  for i in $(seq 2 101); do echo "missing-$i.pdf,书 $i,HNEP,湖南教育出版社,9787107315206,junior,math,湘教版,upper"; done
+} >"$rows/books.csv"
+run_eductl "$out/rows.json" --data "$data/rows" --json import --dry-run "$rows"
+check "refused rows sort numerically (2, 3, ... 10, ... 100, 101)" jq_true '
+  [.items[] | select(.outcome == "refused") | .source | capture("books.csv:(?<n>[0-9]+)$").n | tonumber] as $n
+  | ($n | length) == 100 and $n == ($n | sort)' "$out/rows.json"
+
 check "working dir still empty at the end" test -z "$(ls -A "$work")"
 finish

@@ -114,6 +114,80 @@ if command -v script >/dev/null; then
   check "no colour codes when stdout is not a terminal" bash -c "! grep -q $'\\e\\[3' '$out/tty.txt'"
   check "a report still goes to stdout" grep -q "2 packages: 2 valid" "$out/tty.txt"
 fi
+# --- hard links made outside a folder package (cp -al, backup tools) change nothing ---
+cp -al "$fx/valid-dir" "$tmp/linked-dir"
+run_eductl "$out/hardlinked.json" validate --json "$fx/valid-dir"
+check "valid-dir with every file hard-linked elsewhere (cp -al): exit 0 (got $rc)" test "$rc" = 0
+expect_codes "valid-dir hard-linked" "$out/hardlinked.json" .packages ""
+rm -rf "$tmp/linked-dir"
+
+# --- a batch folder reports what it skips: links, unsupported archives, other files ---
+skipbatch="$tmp/skipbatch"
+mkdir -p "$skipbatch/sub"  # without --recursive: a folder without manifest.json
+cp "$fx/valid.zip" "$skipbatch/a.zip"
+ln -s "$fx/valid.tar.gz" "$skipbatch/b-link.tar.gz"
+ln -s "$fx/valid-dir" "$skipbatch/c-link-dir"
+printf 'Rar!\x1a\x07\x00' >"$skipbatch/d.rar"
+printf '7z\xbc\xaf\x27\x1c' >"$skipbatch/e.7z"
+printf 'BZh9' >"$skipbatch/f.tar.bz2"
+run_eductl "$out/skip.json" validate --json "$skipbatch"
+check "batch with only skips besides valid packages: exit 0 (got $rc)" test "$rc" = 0
+check "--json: 6 skipped entries with reasons, counted in the summary" jq_true '
+  ([.packages[] | select(.skipped)] | length) == 6 and .summary.skipped == 6 and .summary.packages == 1
+  and .summary.valid == 1 and all(.packages[] | select(.skipped); .skipped | length > 0)' "$out/skip.json"
+check "--json: the symlink is skipped as a link" jq_true \
+  'any(.packages[]; (.path | endswith("b-link.tar.gz")) and (.skipped | test("symbolic link")))' "$out/skip.json"
+check "--json: .rar is an unsupported archive" jq_true \
+  'any(.packages[]; (.path | endswith("d.rar")) and (.skipped | test("unsupported archive")))' "$out/skip.json"
+run_eductl "$out/skip.txt" validate "$skipbatch"
+check "text: skipped lines name file and reason" grep -q 'e.7z  skipped: unsupported archive format .7z' "$out/skip.txt"
+check "text: summary counts the skips" grep -q '1 package: 1 valid, 0 invalid, 6 skipped' "$out/skip.txt"
+run_eductl "$out/skip-strict.json" validate --json --strict "$skipbatch"
+check "batch with skips --strict: exit 1 (got $rc)" test "$rc" = 1
+ln -s loop-b "$tmp/loop-a"
+ln -s loop-a "$tmp/loop-b"
+run_eductl "$out/loop.txt" validate "$tmp/loop-a"
+check "a symlink loop on the command line: exit 3 (got $rc)" test "$rc" = 3
+check "a symlink loop says so, not 'not found'" grep -q 'symbolic link loop' "$out/loop.txt"
+
+# --- limit options: out of range is a usage error with readable bounds ---
+for bad in "--max-entries -1" "--max-entries -100" "--max-entries 0" "--max-entries 99999999999" \
+  "--max-ratio nan" "--max-ratio inf" "--max-ratio 0" "--max-ratio -5" "--jobs 0" "--jobs -1" \
+  "--max-unpacked -1" "--max-unpacked nan"; do
+  read -r -a bad_args <<<"$bad"
+  run_eductl "$out/limit.txt" validate "${bad_args[@]}" "$fx/valid.zip"
+  check "$bad: exit 2 (got $rc)" test "$rc" = 2
+  check "$bad: no long numbers in the message" bash -c "! grep -qE '[0-9]{12,}' '$out/limit.txt.err'"
+done
+run_eductl "$out/limit.txt" validate --max-entries -1 "$fx/valid.zip"
+check "--max-entries error names its bounds" grep -qF -- '1 to 10,000,000' "$out/limit.txt.err"
+run_eductl "$out/limit.txt" validate --max-entries 99999999999999999999 "$fx/valid.zip"
+check "--max-entries 2^66: exit 2 (got $rc)" test "$rc" = 2
+
+# --- untrusted text is escaped in the text report (no terminal injection) ---
+run_eductl "$out/escape.txt" validate -v "$fx/title-escape.zip"
+check "title-escape.zip: no raw ESC in the text report" bash -c "! grep -q $'\\e' '$out/escape.txt'"
+check "title-escape.zip: MAN-TEXT-CONTROL in the text report" grep -q MAN-TEXT-CONTROL "$out/escape.txt"
+cp "$fx/valid.zip" "$tmp/$(printf 'evil\e[2J\u202eviz.zip')"
+run_eductl "$out/escape-name.txt" validate "$tmp/$(printf 'evil\e[2J\u202eviz.zip')"
+check "a file name with ESC and U+202E is escaped" grep -qF 'evil\x1b[2J\u{202e}viz.zip' "$out/escape-name.txt"
+rm -f "$tmp/$(printf 'evil\e[2J\u202eviz.zip')"
+
+# --- SIGTERM ends a run like Ctrl-C: exit 130 at a safe point ---
+# A package with a 3 GiB (sparse) file keeps the run busy hashing for seconds.
+termpkg="$tmp/termpkg"
+cp -a "$fx/valid-dir" "$termpkg"
+truncate -s 3G "$termpkg/big.bin"
+(cd "$work" && exec "$EDUCTL" validate "$termpkg" >"$out/term.txt" 2>"$out/term.err") &
+term_pid=$!
+sleep 0.5
+kill -TERM "$term_pid" 2>/dev/null || true
+term_rc=0
+wait "$term_pid" || term_rc=$?
+check "SIGTERM during validate: exit 130 (got $term_rc)" test "$term_rc" = 130
+check "SIGTERM: the run says it was interrupted" grep -q interrupted "$out/term.err"
+rm -rf "$termpkg"
+
 check "working dir still empty" test -z "$(ls -A "$work")"
 check "no zip-slip target outside the fixtures" test ! -e "$tmp/evil.pdf"
 

@@ -4,11 +4,13 @@
 #include <archive_entry.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/findings/finding.hpp"
 #include "core/util/sha256.hpp"
 
 namespace eductl::test {
@@ -31,6 +33,15 @@ class TempDir {
  private:
   std::filesystem::path m_path;
 };
+
+// tests/rules_covered.sh counts a rule as covered only when some test input produces it:
+// with EDUCTL_PRODUCED_CODES naming a file, the codes a test observes are appended to it.
+inline void record_produced(const Findings& findings) {
+  const char* file = std::getenv("EDUCTL_PRODUCED_CODES");
+  if (!file || !*file) return;
+  std::ofstream out(file, std::ios::app);
+  for (const auto& f : findings) out << f.code << '\n';
+}
 
 inline void write_file(const std::filesystem::path& p, const std::string& data) {
   std::filesystem::create_directories(p.parent_path());

@@ -1,4 +1,7 @@
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -286,5 +289,35 @@ TEST_CASE("encodings: GBK is read with a warning, garbage is refused", "[pdf-fol
     REQUIRE(result);
     CHECK(result->books.empty());
     CHECK(count_code(result->findings, "CSV-ENCODING") == 1);
+  }
+}
+
+TEST_CASE("a books.csv that is no regular file, or too large, is never read", "[pdf-folder]") {
+  auto only_code = [](const Result<PdfFolderReadResult>& r) {
+    REQUIRE(r);
+    CHECK(r->books.empty());
+    REQUIRE(r->findings.size() == 1);
+    CHECK(r->findings[0].message.find("books.csv") != std::string::npos);
+    return r->findings[0].code;
+  };
+  SECTION("a FIFO does not block") {
+    TempFolder dir;
+    dir.write("a.pdf", k_pdf);
+    REQUIRE(::mkfifo((dir.path() / "books.csv").c_str(), 0600) == 0);
+    CHECK(only_code(read_pdf_folder(dir.path())) == "CSV-SIDECAR-TYPE");
+  }
+  SECTION("a symbolic link, even to /dev/zero, is not followed") {
+    TempFolder dir;
+    fs::create_symlink("/dev/zero", dir.path() / "books.csv");
+    CHECK(only_code(read_pdf_folder(dir.path())) == "CSV-SIDECAR-TYPE");
+  }
+  SECTION("over the cap") {
+    TempFolder dir;
+    dir.write("books.csv", "file,title\n" + std::string(4096, 'x') + "\n");
+    CHECK(only_code(read_pdf_folder(dir.path(), 1024)) == "CSV-SIDECAR-TOO-LARGE");
+    auto raised = read_pdf_folder(dir.path(), 1 << 20);
+    REQUIRE(raised);
+    CHECK(std::none_of(raised->findings.begin(), raised->findings.end(),
+                       [](const Finding& f) { return f.code == "CSV-SIDECAR-TOO-LARGE"; }));
   }
 }

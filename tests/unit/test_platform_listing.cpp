@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -291,6 +293,7 @@ TEST_CASE("records without id, duplicates, odd formats and unknown dimensions", 
 
 TEST_CASE("read_platform_listing refuses what is not a JSON array", "[listing]") {
   const auto dir = std::filesystem::temp_directory_path() / "eductl-test-listing";
+  std::filesystem::remove_all(dir);  // a failed earlier run may have left its files
   std::filesystem::create_directories(dir);
   auto write = [&](const char* name, const std::string& text) {
     std::ofstream(dir / name, std::ios::binary) << text;
@@ -316,5 +319,33 @@ TEST_CASE("read_platform_listing refuses what is not a JSON array", "[listing]")
                             .dump()));
   REQUIRE(one);
   CHECK(one->books.size() == 1);
+
+  // Not regular, or over the cap: one finding for the whole file, nothing read.
+  std::filesystem::create_symlink("/dev/zero", dir / "zero.json");
+  auto zero = read_platform_listing(dir / "zero.json");
+  REQUIRE(zero);
+  REQUIRE(zero->findings.size() == 1);
+  CHECK(zero->findings[0].code == "LST-FILE-TYPE");
+  CHECK(zero->findings[0].entry.empty());
+  REQUIRE(::mkfifo((dir / "fifo.json").c_str(), 0600) == 0);
+  auto fifo = read_platform_listing(dir / "fifo.json");
+  REQUIRE(fifo);
+  REQUIRE(fifo->findings.size() == 1);
+  CHECK(fifo->findings[0].code == "LST-FILE-TYPE");
+  auto big = read_platform_listing(write("big.json", "[" + std::string(4096, ' ') + "]"), 1024);
+  REQUIRE(big);
+  REQUIRE(big->findings.size() == 1);
+  CHECK(big->findings[0].code == "LST-FILE-TOO-LARGE");
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a file size beyond int64 is a record error, never a wrapped size", "[listing]") {
+  auto out = map_one(with_file(record("0f000000-0000-0000-0000-000000000009", "小学数学人教版一年级上册",
+                                      "teachingmaterials",
+                                      {{"zxxxd", "小学"}, {"zxxxk", "数学"}, {"zxxnj", "一年级"},
+                                       {"zxxcc", "上册"}, {"zxxbb", "人教版"}}),
+                               "pdf", 18446744073709551615ull));
+  CHECK(out.books.empty());
+  REQUIRE(find_code(out.findings, "LST-RECORD"));
+  CHECK(find_code(out.findings, "LST-RECORD")->message.find("2^63-1") != std::string::npos);
 }

@@ -43,6 +43,17 @@ TEST_CASE("printable escapes control bytes and invalid UTF-8", "[text]") {
   CHECK(printable("数学") == "数学");
 }
 
+TEST_CASE("printable escapes C1 and bidi controls as code points", "[text]") {
+  CHECK(printable("a\u202eb") == "a\\u{202e}b");
+  CHECK(printable("\u2066x\u2069") == "\\u{2066}x\\u{2069}");
+  CHECK(printable("\u009b31m") == "\\u{9b}31m");
+  CHECK(printable("a\x7f") == "a\\x7f");
+  CHECK(printable("\u200e\u00a0") == "\u200e\u00a0");  // marks and no-break space are harmless
+  CHECK(first_unsafe_codepoint("标题\u202e") == U'\u202e');
+  CHECK_FALSE(first_unsafe_codepoint("数学 · 七年级").has_value());
+  CHECK(codepoint_name(0x1b) == "U+001B");
+}
+
 TEST_CASE("path rules of the contract", "[path]") {
   auto codes = [](std::string_view p) {
     std::vector<std::string> out;

@@ -17,9 +17,10 @@ bool has(const PackageReport& r, const std::string& code) {
   auto c = codes(r);
   return std::find(c.begin(), c.end(), code) != c.end();
 }
-PackageReport check(const std::filesystem::path& p) {
-  auto r = validate_package(p, ScanLimits{});
+PackageReport check(const std::filesystem::path& p, const ScanLimits& limits = {}) {
+  auto r = validate_package(p, limits);
   REQUIRE(r);
+  test::record_produced(r->findings);
   return std::move(r).value();
 }
 void rewrite(const std::filesystem::path& dir, const json& m) { test::write_file(dir / "manifest.json", m.dump(2)); }
@@ -174,14 +175,42 @@ TEST_CASE("limits stop reading and say why", "[validate][limits]") {
   CHECK(has(r, "PKG-COMPRESSION-RATIO"));
   ScanLimits small;
   small.max_unpacked = 1 << 20;
-  auto big = validate_package(t / "pkg", small);
-  REQUIRE(big);
-  CHECK(std::count_if(big->findings.begin(), big->findings.end(), [](const Finding& f) { return f.code == "PKG-TOO-LARGE"; }) == 1);
+  // The cause only: files never reached are not also "missing", nor the manifest.
+  CHECK(codes(check(t / "pkg", small)) == std::vector<std::string>{"PKG-TOO-LARGE"});
   ScanLimits few;
   few.max_entries = 2;
-  auto many = validate_package(t / "pkg", few);
-  REQUIRE(many);
-  CHECK(std::any_of(many->findings.begin(), many->findings.end(), [](const Finding& f) { return f.code == "PKG-TOO-MANY-ENTRIES"; }));
+  for (const auto& path : {t / "pkg", t / "bomb.zip"}) {
+    INFO(path);
+    auto many = check(path, few);
+    CHECK(has(many, "PKG-TOO-MANY-ENTRIES"));
+    CHECK_FALSE(has(many, "PKG-FILE-MISSING"));
+    CHECK_FALSE(has(many, "PKG-MANIFEST-MISSING"));
+  }
+}
+
+TEST_CASE("a truncated archive is corrupt, not 'not an archive'", "[validate]") {
+  TempDir t;
+  test::write_valid_package(t / "pkg");
+  test::write_file(t / "pkg/big.bin", std::string(256 << 10, 'x'));
+  test::pack(t / "pkg", t / "whole.zip", "stored.zip");
+  std::ifstream in(t / "whole.zip", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  for (std::size_t keep : {std::size_t{40}, bytes.size() / 2}) {
+    test::write_file(t / "cut.zip", bytes.substr(0, keep));
+    auto r = check(t / "cut.zip");
+    INFO("kept " << keep << " bytes");
+    CHECK(codes(r) == std::vector<std::string>{"PKG-CORRUPT"});
+    CHECK(r.unreadable());
+  }
+}
+
+TEST_CASE("hard links made outside a folder package do not change its verdict", "[validate]") {
+  TempDir t;
+  test::write_valid_package(t / "pkg");
+  for (const auto& e : std::filesystem::recursive_directory_iterator(t / "pkg"))
+    if (e.is_regular_file())
+      std::filesystem::create_hard_link(e.path(), t / ("copy-" + std::to_string(std::hash<std::string>{}(e.path()))));
+  CHECK(codes(check(t / "pkg")).empty());
 }
 
 TEST_CASE("damaged entry data is corruption even when sizes still match (CRC-32)", "[validate]") {
@@ -219,4 +248,24 @@ TEST_CASE("links and special files in a folder package are findings", "[validate
   std::filesystem::create_symlink("/etc/passwd", t / "pkg/link");
   auto r = check(t / "pkg");
   CHECK(has(r, "PKG-SYMLINK"));
+}
+
+TEST_CASE("control characters in manifest text: one finding per cause", "[validate]") {
+  TempDir t;
+  auto pkg = t / "pkg";
+  json m = test::write_valid_package(pkg);
+  m["textbook"]["title"] = "数学\x1b]0;owned\x07";
+  m["contents"][0]["lessons"][0]["title"] = "正数\u202e负数";
+  rewrite(pkg, m);
+  auto r = check(pkg);
+  CHECK(codes(r) == std::vector<std::string>{"MAN-TEXT-CONTROL", "MAN-TEXT-CONTROL"});
+  CHECK(r.findings[0].entry == "manifest.json#/contents/0/lessons/0/title");
+  CHECK(r.findings[0].message.find("U+202E") != std::string::npos);
+  CHECK(r.findings[1].entry == "manifest.json#/textbook/title");
+  CHECK(r.findings[1].message.find("U+001B") != std::string::npos);
+  // A package_id with a control character breaks its pattern: that finding alone.
+  m = test::write_valid_package(pkg);
+  m["package_id"] = "pep-math\t7a";
+  rewrite(pkg, m);
+  CHECK(codes(check(pkg)) == std::vector<std::string>{"MAN-PACKAGE-ID"});
 }
