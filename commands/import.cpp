@@ -1,11 +1,12 @@
 #include "commands/import.hpp"
 
-#include <fstream>
+#include <sstream>
 #include <memory>
 
 #include "commands/progress.hpp"
 #include "commands/common.hpp"
 #include "commands/render.hpp"
+#include "core/util/fs.hpp"
 #include "core/util/text.hpp"
 #include "importers/import_engine.hpp"
 #include "importers/importer.hpp"
@@ -70,8 +71,10 @@ void print_item(const Context& ctx, const ImportItemResult& r) {
 
 int run_import_cmd(ImportArgs& a, const Context& ctx, const std::string& command_line) {
   if (!a.from_list.empty()) {
-    std::ifstream in(a.from_list);
-    if (!in) return report_error(ctx, make_error(ErrorKind::bad_input, "cannot read the list file", a.from_list.string()));
+    // Read like any sidecar: a FIFO or device cannot hang the import, nor a huge file fill memory.
+    auto list = read_file(a.from_list, 64ull << 20);
+    if (!list) return report_error(ctx, list.error());
+    std::istringstream in(*list);
     std::string line;
     while (std::getline(in, line)) {
       while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();

@@ -160,6 +160,9 @@ run "$tmp/j.json" --data "$d" --json catalog show nope
 check "catalog show nope --json: exit 3 and an error document" is_error_doc 3 "$tmp/j.json"
 run "$tmp/j.json" --data "$d" --json import --from-list "$tmp/nonexistent"
 check "import --from-list missing --json: exit 3 and an error document" is_error_doc 3 "$tmp/j.json"
+mkfifo "$tmp/list.fifo"
+run "$tmp/j.json" --data "$d" --json import --from-list "$tmp/list.fifo"
+check "import --from-list a FIFO: refused at once, exit 3" is_error_doc 3 "$tmp/j.json"
 run "$tmp/j.json" --json catalog list --grade 99
 check "a parse error with --json: exit 2 and an error document" is_error_doc 2 "$tmp/j.json"
 run "$tmp/j.json" --data "$d" store verify --sample 0
