@@ -30,6 +30,8 @@ class StagingSink final : public BlobSink {
   Status write(const void* data, std::size_t size) override;
   Status end_file(const std::string& sha256, std::uint64_t size) override;
   void abort_file() override { m_current.reset(); }
+  bool copy_only() const override { return true; }
+  bool wants(const std::string& raw_path) const override { return m_wanted.count(raw_path) > 0; }
 
   // The staged blobs; bad_input when a wanted file did not come by (the input changed
   // since it was judged).

@@ -185,7 +185,41 @@ class Scanner {
     return read_file(name, data, zip_entry, e.header_size);
   }
 
+  // Import's second read: the wanted entries' bytes go to the sink, within the package
+  // limits; nothing is hashed or sniffed (the sink verifies), the rest is not read.
+  Status copy_file(const std::string& name, EntryData& data) {
+    ScannedFile& f = m_r.files.emplace_back();
+    f.path = name;
+    f.complete = false;  // not hashed: only the sink knows whether the bytes are right
+    if (!m_sink->wants(name)) return ok_status();
+    if (auto st = m_sink->begin_file(name); !st) return st;
+    const void* block = nullptr;
+    std::size_t n = 0;
+    for (;;) {
+      auto more = data.next_block(&block, &n);
+      if (!more) {
+        m_sink->abort_file();
+        m_r.corrupt = true;
+        return more.error();
+      }
+      if (!*more) break;
+      f.size += n;
+      m_r.unpacked_bytes += n;
+      if (m_r.unpacked_bytes > m_limits.max_unpacked) {
+        m_sink->abort_file();
+        return make_error(ErrorKind::bad_input, name + ": the package grew past the unpacked-size limit since it was checked");
+      }
+      if (auto st = m_sink->write(block, n); !st) {
+        m_sink->abort_file();
+        return st;
+      }
+      if (m_progress) m_progress(n);
+    }
+    return m_sink->end_file({}, f.size);
+  }
+
   Status read_file(const std::string& name, EntryData& data, const ZipDirEntry* zip_entry, std::int64_t header_size) {
+    if (m_sink && m_sink->copy_only()) return copy_file(name, data);
     ScannedFile f;
     f.path = name;
     Sha256 hash;

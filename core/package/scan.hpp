@@ -65,6 +65,14 @@ class BlobSink {
   // Called after the whole file went through write(); `sha256` is its hash.
   virtual Status end_file(const std::string& sha256, std::uint64_t size) = 0;
   virtual void abort_file() = 0;
+  // A sink that only copies (import's second read, which stages content already judged):
+  // the scan then skips hashing and media checks, and does not read the entries the sink
+  // does not want at all. The sink verifies what it gets itself; end_file's hash is empty.
+  virtual bool copy_only() const { return false; }
+  virtual bool wants(const std::string& raw_path) const {
+    (void)raw_path;
+    return true;
+  }
 };
 
 // Called with bytes read so far, often; must be cheap and thread-safe.
