@@ -1,7 +1,7 @@
 // The EPUB 3 rules that live in XML: META-INF/container.xml (OCF 3.3 content
 // model, which rootfile is the package document) and the package document's
-// manifest and spine (EPUB 3.3 Packages). Works on texts already read;
-// zip_inspect streams them in.
+// package element, metadata, manifest, nav and spine (EPUB 3.3 Packages).
+// Works on texts already read; zip_inspect streams them in.
 #pragma once
 #include <functional>
 #include <string>
