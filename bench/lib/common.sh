@@ -42,10 +42,12 @@ bench_time() {
     hyperfine "${args[@]}" -- "$cmd" >&2
     jq -r '.results[0].median' "$json" >"$out"
   else
-    local i t rc times=()
+    local i t rc times=() tf="$out.time"
     for ((i = 0; i < runs; i++)); do
       [[ -n "$prepare" ]] && bash -c "$prepare"
-      read -r rc t < <({ /usr/bin/time -f '%x %e' bash -c "$cmd" >/dev/null 2>/dev/null; } 2>&1 | tail -n1)
+      # -o: time's report must not share the command's stderr, which is thrown away.
+      /usr/bin/time -o "$tf" -f '%x %e' bash -c "$cmd" >/dev/null 2>&1 || true
+      read -r rc t < <(tail -n1 "$tf")
       [[ "$rc" == 0 ]] || die "command failed (exit $rc): $cmd"
       times+=("$t")
       say "  run $((i + 1)): ${t}s"
