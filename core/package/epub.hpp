@@ -18,13 +18,13 @@ inline constexpr std::string_view k_container_path = "META-INF/container.xml";
 // rootfile of type application/oebps-package+xml), or empty when it names none.
 // Cheap enough to call while the entries stream past, so the walk knows which
 // later entry to keep.
-std::string rootfile_path(const std::string &container_xml);
+std::string rootfile_path(const std::string& container_xml);
 
 // Findings for an EPUB whose file entries are `names` (UTF-8, container order),
 // `container_xml` (null when absent) and the texts `file_text` returns (null
 // when the entry is absent or was not kept). Entries are named "outer!path".
-Findings check_epub_structure(std::string_view outer_entry, const std::vector<std::string> &names,
-                              const std::string *container_xml,
-                              const std::function<const std::string *(const std::string &)> &file_text);
+Findings check_epub_structure(std::string_view outer_entry, const std::vector<std::string>& names,
+                              const std::string* container_xml,
+                              const std::function<const std::string*(const std::string&)>& file_text);
 
 }  // namespace eductl

@@ -63,7 +63,7 @@ ResolvedHref resolve_href(std::string_view base_dir, std::string_view href) {
     start = end + 1;
   }
   std::string out;
-  for (const auto &p : parts) out += (out.empty() ? "" : "/") + p;
+  for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;
   return {HrefKind::local, out, {}};
 }
 

@@ -42,11 +42,11 @@ constexpr ForbiddenRange k_forbidden[] = {
 bool is_plane_end_nonchar(long cp) { return (cp & 0xFFFE) == 0xFFFE; }
 
 std::string describe(long cp) {
-  for (const auto &r : k_forbidden)
+  for (const auto& r : k_forbidden)
     if (cp >= r.first && cp <= r.last && r.what.empty()) return "'" + std::string(1, static_cast<char>(cp)) + "'";
   char buf[24];
   std::snprintf(buf, sizeof buf, "U+%04lX", cp);
-  for (const auto &r : k_forbidden)
+  for (const auto& r : k_forbidden)
     if (cp >= r.first && cp <= r.last) return std::string(buf) + " (" + std::string(r.what) + ")";
   return std::string(buf) + " (a non-character)";
 }
@@ -57,7 +57,7 @@ std::string_view last_segment(std::string_view path) {
 }
 
 // The checks that concern one name (the last segment of `path`).
-void check_name(const std::string &where, std::string_view path, Findings &out) {
+void check_name(const std::string& where, std::string_view path, Findings& out) {
   const std::string_view name = last_segment(path);
   if (long cp = forbidden_ocf_char(name); cp >= 0)
     out.push_back(
@@ -75,13 +75,13 @@ void check_name(const std::string &where, std::string_view path, Findings &out) 
 }  // namespace
 
 long forbidden_ocf_char(std::string_view name) {
-  auto p = reinterpret_cast<const utf8proc_uint8_t *>(name.data());
+  auto p = reinterpret_cast<const utf8proc_uint8_t*>(name.data());
   utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(name.size());
   while (left > 0) {
     utf8proc_int32_t cp = 0;
     utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
     if (n <= 0) return -1;
-    for (const auto &r : k_forbidden)
+    for (const auto& r : k_forbidden)
       if (cp >= r.first && cp <= r.last) return cp;
     if (is_plane_end_nonchar(cp)) return cp;
     p += n;
@@ -90,14 +90,14 @@ long forbidden_ocf_char(std::string_view name) {
   return -1;
 }
 
-Findings check_ocf_names(std::string_view outer, const std::vector<std::string> &paths) {
+Findings check_ocf_names(std::string_view outer, const std::vector<std::string>& paths) {
   Findings out;
   const std::string o(outer);
   // Folders count as names too: "Images/a.png" and "images/b.png" put two
   // folders whose names collide into one parent.
   std::set<std::string> seen;                 // files and folders, as spelled
   std::map<std::string, std::string> folded;  // folded spelling -> first spelling
-  auto visit = [&](const std::string &path, bool is_file) {
+  auto visit = [&](const std::string& path, bool is_file) {
     if (!seen.insert(path).second) {
       if (is_file)
         out.push_back(make_finding("EPUB-DUPLICATE-ENTRY", o + "!" + path, "the zip holds this entry more than once"));
@@ -109,7 +109,7 @@ Findings check_ocf_names(std::string_view outer, const std::vector<std::string> 
       out.push_back(make_finding("EPUB-CASE-COLLISION", o + "!" + path,
                                  "name equals " + it->second + " after Unicode normalisation and case folding"));
   };
-  for (const auto &path : paths) {
+  for (const auto& path : paths) {
     for (std::size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1))
       visit(path.substr(0, slash), false);
     visit(path, true);

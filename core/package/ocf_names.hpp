@@ -20,6 +20,6 @@ long forbidden_ocf_char(std::string_view name);
 
 // Findings for the entry paths of an EPUB (UTF-8, '/'-separated, in container
 // order, directories included), named "outer!path" in the findings.
-Findings check_ocf_names(std::string_view outer_entry, const std::vector<std::string> &paths);
+Findings check_ocf_names(std::string_view outer_entry, const std::vector<std::string>& paths);
 
 }  // namespace eductl
