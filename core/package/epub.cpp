@@ -21,7 +21,7 @@ constexpr std::string_view k_dc_ns = "http://purl.org/dc/elements/1.1/";
 
 class XmlDoc {
  public:
-  explicit XmlDoc(const std::string &text) {
+  explicit XmlDoc(const std::string& text) {
     // No network, no entity expansion: package XML is untrusted.
     m_doc = xmlReadMemory(text.data(), static_cast<int>(text.size()), "package.xml", nullptr,
                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
@@ -29,8 +29,8 @@ class XmlDoc {
   ~XmlDoc() {
     if (m_doc) xmlFreeDoc(m_doc);
   }
-  XmlDoc(const XmlDoc &) = delete;
-  XmlDoc &operator=(const XmlDoc &) = delete;
+  XmlDoc(const XmlDoc&) = delete;
+  XmlDoc& operator=(const XmlDoc&) = delete;
   explicit operator bool() const { return m_doc != nullptr; }
   xmlNodePtr root() const { return xmlDocGetRootElement(m_doc); }
 
@@ -39,30 +39,30 @@ class XmlDoc {
 };
 
 bool named(xmlNodePtr n, std::string_view local) {
-  return n && n->type == XML_ELEMENT_NODE && local == reinterpret_cast<const char *>(n->name);
+  return n && n->type == XML_ELEMENT_NODE && local == reinterpret_cast<const char*>(n->name);
 }
 
 std::string_view ns_of(xmlNodePtr n) {
-  return n->ns && n->ns->href ? std::string_view(reinterpret_cast<const char *>(n->ns->href)) : std::string_view();
+  return n->ns && n->ns->href ? std::string_view(reinterpret_cast<const char*>(n->ns->href)) : std::string_view();
 }
 
-std::optional<std::string> attr(xmlNodePtr n, const char *name) {
-  xmlChar *v = xmlGetNoNsProp(n, reinterpret_cast<const xmlChar *>(name));
+std::optional<std::string> attr(xmlNodePtr n, const char* name) {
+  xmlChar* v = xmlGetNoNsProp(n, reinterpret_cast<const xmlChar*>(name));
   if (!v) return std::nullopt;
-  std::string s(reinterpret_cast<const char *>(v));
+  std::string s(reinterpret_cast<const char*>(v));
   xmlFree(v);
   return s;
 }
 
 // XML ID and IDREF values are whitespace-normalised: " chap1 " means chap1.
-std::string id_attr(xmlNodePtr n, const char *name) {
+std::string id_attr(xmlNodePtr n, const char* name) {
   std::string s = attr(n, name).value_or("");
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return {};
   return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
 }
 
-void collect(xmlNodePtr n, std::string_view local, std::vector<xmlNodePtr> &out) {
+void collect(xmlNodePtr n, std::string_view local, std::vector<xmlNodePtr>& out) {
   for (; n; n = n->next) {
     if (named(n, local)) out.push_back(n);
     collect(n->children, local, out);
@@ -80,7 +80,7 @@ std::vector<xmlNodePtr> children(xmlNodePtr parent, std::string_view local, std:
 // breaches of OCF 3.3 "Container file": root `container` in its namespace,
 // version 1.0, exactly one `rootfiles`, at least one `rootfile`, each with
 // full-path and media-type, the first one a package document.
-std::string read_container(xmlNodePtr root, const std::function<void(std::string)> &breach) {
+std::string read_container(xmlNodePtr root, const std::function<void(std::string)>& breach) {
   if (!named(root, "container") || ns_of(root) != k_container_ns)
     breach("the root element is not <container> in namespace " + std::string(k_container_ns));
   else if (attr(root, "version") != "1.0")
@@ -91,8 +91,8 @@ std::string read_container(xmlNodePtr root, const std::function<void(std::string
   const auto sets = children(root, "rootfiles", ns);
   if (sets.size() != 1) breach("<container> must hold exactly one <rootfiles>, not " + std::to_string(sets.size()));
   std::vector<xmlNodePtr> rootfiles;
-  for (auto *set : sets)
-    for (auto *rf : children(set, "rootfile", ns)) rootfiles.push_back(rf);
+  for (auto* set : sets)
+    for (auto* rf : children(set, "rootfile", ns)) rootfiles.push_back(rf);
   if (!sets.empty() && rootfiles.empty()) breach("<rootfiles> holds no <rootfile>");
   std::string opf;
   for (std::size_t i = 0; i < rootfiles.size(); ++i) {
@@ -123,7 +123,7 @@ struct OpfContext {
   std::string path;  // the package document's container path
   std::string base;  // its folder, with a trailing '/' unless at the root
   std::set<std::string> present;
-  Findings *out;
+  Findings* out;
   bool epub3 = true;  // version 3.x: a nav document and dcterms:modified are required
   std::string where(std::string_view inner) const { return outer + "!" + std::string(inner); }
   void add(std::string_view code, std::string_view inner, std::string message) const {
@@ -145,7 +145,7 @@ bool has_token(std::string_view list, std::string_view token) {
 // EPUB 3.3 "The package element" and "The metadata section": what every package
 // document holds - a version, a unique-identifier naming a dc:identifier, a
 // title, a language and (EPUB 3) one last-modified date.
-void check_package_head(OpfContext &c, xmlNodePtr root) {
+void check_package_head(OpfContext& c, xmlNodePtr root) {
   if (!named(root, "package") || ns_of(root) != k_opf_ns) {
     c.add("EPUB-PACKAGE", c.path, "the root element is not <package> in namespace " + std::string(k_opf_ns));
     return;
@@ -160,14 +160,14 @@ void check_package_head(OpfContext &c, xmlNodePtr root) {
               " <metadata> elements; exactly one is required");
     if (metadata.empty()) return;
   }
-  auto dc = [&](const char *name) { return children(metadata[0], name, k_dc_ns); };
+  auto dc = [&](const char* name) { return children(metadata[0], name, k_dc_ns); };
   const std::string uid = id_attr(root, "unique-identifier");
   const auto identifiers = dc("identifier");
   if (uid.empty())
     c.add("EPUB-PACKAGE", c.path, "<package> has no unique-identifier attribute");
   else if (std::none_of(identifiers.begin(), identifiers.end(), [&](xmlNodePtr n) { return id_attr(n, "id") == uid; }))
     c.add("EPUB-PACKAGE", c.path, "unique-identifier \"" + uid + "\" names no dc:identifier");
-  for (const char *required : {"identifier", "title", "language"})
+  for (const char* required : {"identifier", "title", "language"})
     if (dc(required).empty()) c.add("EPUB-METADATA", c.path, std::string("<metadata> has no dc:") + required);
   if (!c.epub3) return;
   const auto metas = children(metadata[0], "meta", k_opf_ns);
@@ -182,13 +182,13 @@ void check_package_head(OpfContext &c, xmlNodePtr root) {
 // Manifest items: each resource inside the container (or remote where allowed),
 // present, and declared once (EPUB 3.3 "The manifest element"; EPUBCheck
 // OPF-074).
-std::set<std::string> check_manifest(const OpfContext &c, xmlNodePtr root) {
+std::set<std::string> check_manifest(const OpfContext& c, xmlNodePtr root) {
   std::vector<xmlNodePtr> items;
   collect(root, "item", items);
   std::set<std::string> ids;
   std::map<std::string, std::string> declared;  // resource -> id of the first item
   std::size_t navs = 0;
-  for (auto *it : items) {
+  for (auto* it : items) {
     const std::string id = id_attr(it, "id");
     if (has_token(attr(it, "properties").value_or(""), "nav")) ++navs;
     const std::string href = attr(it, "href").value_or("");
@@ -207,6 +207,9 @@ std::set<std::string> check_manifest(const OpfContext &c, xmlNodePtr root) {
     auto [first, fresh] = declared.emplace(r.target, id);
     if (!fresh)
       c.add("EPUB-MANIFEST-DUPLICATE", c.path, label + " declares the same resource as item \"" + first->second + "\"");
+    if (r.kind == HrefKind::local && r.target == c.path)
+      c.add("EPUB-MANIFEST-SELF", c.path,
+            label + " names the package document itself, which the manifest must not list");
     if (r.kind == HrefKind::local && !c.present.count(r.target))
       c.add("EPUB-MANIFEST-ITEM", r.target,
             "manifest item \"" + id + "\" points at " + href + ", which is not in the EPUB");
@@ -218,7 +221,7 @@ std::set<std::string> check_manifest(const OpfContext &c, xmlNodePtr root) {
 
 // Every id of the package document is unique after whitespace normalisation
 // (XML ID).
-void check_ids(const OpfContext &c, xmlNodePtr n, std::set<std::string> &seen) {
+void check_ids(const OpfContext& c, xmlNodePtr n, std::set<std::string>& seen) {
   for (; n; n = n->next) {
     if (n->type != XML_ELEMENT_NODE) continue;
     if (const std::string id = id_attr(n, "id"); !id.empty() && !seen.insert(id).second)
@@ -229,13 +232,18 @@ void check_ids(const OpfContext &c, xmlNodePtr n, std::set<std::string> &seen) {
 
 // The spine: present, not empty, each itemref naming a manifest item, none
 // twice.
-void check_spine(const OpfContext &c, xmlNodePtr root, const std::set<std::string> &ids) {
+void check_spine(const OpfContext& c, xmlNodePtr root, const std::set<std::string>& ids) {
   std::vector<xmlNodePtr> spines, itemrefs;
   collect(root, "spine", spines);
   collect(root, "itemref", itemrefs);
   if (spines.empty() || itemrefs.empty()) c.add("EPUB-SPINE", c.path, "the spine is missing or empty");
+  // A reading system opens the book at the first linear item; with none there is no start.
+  if (!itemrefs.empty() &&
+      std::all_of(itemrefs.begin(), itemrefs.end(), [](xmlNodePtr n) { return id_attr(n, "linear") == "no"; }))
+    c.add("EPUB-SPINE-LINEAR", c.path,
+          "every spine itemref has linear=\"no\"; at least one must be in the reading order");
   std::set<std::string> used;
-  for (auto *ref : itemrefs) {
+  for (auto* ref : itemrefs) {
     const std::string idref = id_attr(ref, "idref");
     if (!ids.count(idref))
       c.add("EPUB-SPINE", c.path, "spine itemref \"" + idref + "\" names no manifest item");
@@ -246,7 +254,7 @@ void check_spine(const OpfContext &c, xmlNodePtr root, const std::set<std::strin
 
 }  // namespace
 
-std::string rootfile_path(const std::string &container_xml) {
+std::string rootfile_path(const std::string& container_xml) {
   XmlDoc doc(container_xml);
   if (!doc) return {};
   const std::string path = read_container(doc.root(), [](std::string) {});
@@ -255,9 +263,9 @@ std::string rootfile_path(const std::string &container_xml) {
   return r.kind == HrefKind::local ? r.target : std::string();
 }
 
-Findings check_epub_structure(std::string_view outer, const std::vector<std::string> &names,
-                              const std::string *container_xml,
-                              const std::function<const std::string *(const std::string &)> &file_text) {
+Findings check_epub_structure(std::string_view outer, const std::vector<std::string>& names,
+                              const std::string* container_xml,
+                              const std::function<const std::string*(const std::string&)>& file_text) {
   Findings out;
   OpfContext c{
       .outer = std::string(outer), .path = {}, .base = {}, .present = {names.begin(), names.end()}, .out = &out};
@@ -284,7 +292,7 @@ Findings check_epub_structure(std::string_view outer, const std::vector<std::str
   }
   c.path = r.target;
   c.base = c.path.find('/') == std::string::npos ? "" : c.path.substr(0, c.path.rfind('/') + 1);
-  const std::string *opf = file_text(c.path);
+  const std::string* opf = file_text(c.path);
   if (!opf) {
     c.add("EPUB-OPF", c.path,
           c.present.count(c.path) ? "the package document could not be read: it is over the size cap"

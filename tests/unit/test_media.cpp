@@ -212,6 +212,11 @@ TEST_CASE("EPUB package document: manifest, ids and spine rules", "[media][epub]
         std::vector<std::string>{"EPUB-ID-DUPLICATE", "EPUB-MANIFEST-DUPLICATE"});
   CHECK(codes(run(opf_with(c1, R"(<itemref idref="c1"/><itemref idref="c1"/>)"))) ==
         std::vector<std::string>{"EPUB-SPINE-DUPLICATE"});
+  CHECK(codes(run(opf_with(c1, R"(<itemref idref="nav" linear="no"/><itemref idref="c1" linear=" no"/>)"))) ==
+        std::vector<std::string>{"EPUB-SPINE-LINEAR"});
+  CHECK(run(opf_with(c1, R"(<itemref idref="nav" linear="no"/><itemref idref="c1"/>)")).empty());
+  CHECK(codes(run(opf_with(c1 + R"(<item id="p" href="package.xml" media-type="application/oebps-package+xml"/>)",
+                           R"(<itemref idref="c1"/>)"))) == std::vector<std::string>{"EPUB-MANIFEST-SELF"});
 }
 
 TEST_CASE("EPUB package element and required metadata", "[media][epub]") {
@@ -287,7 +292,8 @@ TEST_CASE("EPUB read from a zip stream: each defect gives its code", "[media][ep
       {EpubDefect::remote_resource, "EPUB-REMOTE-RESOURCE"}, {EpubDefect::manifest_duplicate, "EPUB-MANIFEST-DUPLICATE"},
       {EpubDefect::id_duplicate, "EPUB-ID-DUPLICATE"},      {EpubDefect::spine_duplicate, "EPUB-SPINE-DUPLICATE"},
       {EpubDefect::no_nav, "EPUB-NAV"},                     {EpubDefect::no_title, "EPUB-METADATA"},
-      {EpubDefect::bad_unique_id, "EPUB-PACKAGE"},
+      {EpubDefect::bad_unique_id, "EPUB-PACKAGE"},         {EpubDefect::manifest_self, "EPUB-MANIFEST-SELF"},
+      {EpubDefect::spine_nonlinear, "EPUB-SPINE-LINEAR"},
   };
   for (const auto& [defect, code] : cases) {
     INFO(code);
