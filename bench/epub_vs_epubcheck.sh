@@ -37,7 +37,7 @@ done
 fixture_defects=(mimetype-compressed mimetype-not-first no-container missing-opf missing-item bad-spine
   mimetype-extra-field container-model forbidden-char trailing-dot long-name duplicate-entry case-collision
   href-outside remote-resource manifest-duplicate id-duplicate spine-duplicate no-nav no-title bad-unique-id
-  manifest-self spine-nonlinear)
+  manifest-self spine-nonlinear gbk-name)
 fixture_valid=(id-spaces opf-name)
 nfx=$((1 + ${#fixture_valid[@]} + ${#fixture_defects[@]}))
 need_eductl

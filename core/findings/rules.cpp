@@ -120,6 +120,8 @@ constexpr Rule k_rules[] = {
      "Write container.xml as OCF 3.3 shows it; the first rootfile names the package document."},
     {"EPUB-FILENAME-CHAR", error, "media", "An EPUB entry name contains a character OCF forbids: C0/C1 controls and DEL, `\"` `*` `:` `<` `>` `?`, backslash, vertical bar, line and paragraph separators, private use, specials (U+FFF0-U+FFFF), non-characters or tags (EPUBCheck PKG-009).",
      "Rename the file (and its references) using letters, digits, `-`, `_` and `.`."},
+    {"EPUB-FILENAME-ENCODING", error, "media", "An EPUB entry name is not UTF-8 (e.g. GBK from a Chinese Windows zip tool); OCF requires UTF-8 file names (EPUBCheck PKG-027).",
+     "Re-pack the EPUB with UTF-8 names (zip -UN=UTF8, 7-Zip, or the EPUB editor's export)."},
     {"EPUB-FILENAME-DOT", error, "media", "An EPUB file or folder name ends with `.` (OCF; EPUBCheck PKG-011).",
      "Rename the file (and its references) so the name does not end with a full stop."},
     {"EPUB-FILENAME-LENGTH", error, "media", "An EPUB file or folder name is longer than 255 bytes, or a path longer than 65535 bytes (OCF).",

@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <map>
-#include <set>
 
 #include "core/util/text.hpp"
 
@@ -95,12 +94,15 @@ Findings check_ocf_names(std::string_view outer, const std::vector<std::string>&
   const std::string o(outer);
   // Folders count as names too: "Images/a.png" and "images/b.png" put two
   // folders whose names collide into one parent.
-  std::set<std::string> seen;                 // files and folders, as spelled
+  std::map<std::string, bool> seen;           // files and folders as spelled -> is a file
   std::map<std::string, std::string> folded;  // folded spelling -> first spelling
   auto visit = [&](const std::string& path, bool is_file) {
-    if (!seen.insert(path).second) {
-      if (is_file)
+    if (auto [it, fresh] = seen.emplace(path, is_file); !fresh) {
+      if (is_file && it->second)
         out.push_back(make_finding("EPUB-DUPLICATE-ENTRY", o + "!" + path, "the zip holds this entry more than once"));
+      else if (is_file != it->second)
+        out.push_back(make_finding("EPUB-DUPLICATE-ENTRY", o + "!" + path, "a file and a folder share this path"));
+      it->second = it->second || is_file;
       return;
     }
     check_name(o + "!" + path, path, out);

@@ -118,6 +118,10 @@ ZipInspectResult inspect_nested_zip(std::string_view outer, std::string_view hea
         else both(name, p.detail);
       }
       if (!e.name_decoded) both(name, "entry name is neither UTF-8 nor GBK");
+      // A package may carry GBK names (Chinese Windows zip tools); OCF says UTF-8.
+      else if (!is_valid_utf8(e.raw_name))
+        epub_zip.push_back(make_finding("EPUB-FILENAME-ENCODING", o + "!" + name,
+                                        "entry name is not UTF-8 (it reads as GBK); OCF requires UTF-8 file names"));
       if (e.type == EntryType::symlink || e.type == EntryType::hardlink || e.type == EntryType::special)
         both(name, "link or special file inside the bundle");
       if (e.type != EntryType::file) return ok_status();

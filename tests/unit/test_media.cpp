@@ -165,6 +165,8 @@ TEST_CASE("OCF file names: duplicates and names equal after case folding", "[med
   auto f = check_ocf_names("b.epub", {"OEBPS/Images/a.png", "OEBPS/images/b.png"});
   REQUIRE(codes(f) == std::vector<std::string>{"EPUB-CASE-COLLISION"});
   CHECK(f[0].entry == "b.epub!OEBPS/images");
+  CHECK(check_ocf_names("b.epub", {"OEBPS/a", "OEBPS/a/b.xhtml"})[0].message == "a file and a folder share this path");
+  CHECK(check_ocf_names("b.epub", {"OEBPS/a/b.xhtml", "OEBPS/a"})[0].message == "a file and a folder share this path");
 }
 
 TEST_CASE("EPUB hrefs resolve inside the container or are named as leaving it", "[media][epub]") {
@@ -293,7 +295,7 @@ TEST_CASE("EPUB read from a zip stream: each defect gives its code", "[media][ep
       {EpubDefect::id_duplicate, "EPUB-ID-DUPLICATE"},      {EpubDefect::spine_duplicate, "EPUB-SPINE-DUPLICATE"},
       {EpubDefect::no_nav, "EPUB-NAV"},                     {EpubDefect::no_title, "EPUB-METADATA"},
       {EpubDefect::bad_unique_id, "EPUB-PACKAGE"},         {EpubDefect::manifest_self, "EPUB-MANIFEST-SELF"},
-      {EpubDefect::spine_nonlinear, "EPUB-SPINE-LINEAR"},
+      {EpubDefect::spine_nonlinear, "EPUB-SPINE-LINEAR"},   {EpubDefect::gbk_name, "EPUB-FILENAME-ENCODING"},
   };
   for (const auto& [defect, code] : cases) {
     INFO(code);
