@@ -58,6 +58,7 @@ std::string_view last_segment(std::string_view path) {
 // The checks that concern one name (the last segment of `path`).
 void check_name(const std::string& where, std::string_view path, Findings& out) {
   const std::string_view name = last_segment(path);
+  if (name == "." || name == "..") return;  // no names: a traversal, which the zip walk reports
   if (long cp = forbidden_ocf_char(name); cp >= 0)
     out.push_back(
         make_finding("EPUB-FILENAME-CHAR", where, "file name contains " + describe(cp) + " which OCF forbids"));
@@ -94,15 +95,16 @@ Findings check_ocf_names(std::string_view outer, const std::vector<std::string>&
   const std::string o(outer);
   // Folders count as names too: "Images/a.png" and "images/b.png" put two
   // folders whose names collide into one parent.
-  std::map<std::string, bool> seen;           // files and folders as spelled -> is a file
+  enum Kind { file = 1, folder = 2, both = 3 };
+  std::map<std::string, int> seen;            // files and folders as spelled -> Kind
   std::map<std::string, std::string> folded;  // folded spelling -> first spelling
-  auto visit = [&](const std::string& path, bool is_file) {
-    if (auto [it, fresh] = seen.emplace(path, is_file); !fresh) {
-      if (is_file && it->second)
+  auto visit = [&](const std::string& path, Kind kind) {
+    if (auto [it, fresh] = seen.emplace(path, kind); !fresh) {
+      if (kind == file && it->second == file)
         out.push_back(make_finding("EPUB-DUPLICATE-ENTRY", o + "!" + path, "the zip holds this entry more than once"));
-      else if (is_file != it->second)
+      else if (it->second != both && it->second != kind)  // once, however many entries follow
         out.push_back(make_finding("EPUB-DUPLICATE-ENTRY", o + "!" + path, "a file and a folder share this path"));
-      it->second = it->second || is_file;
+      it->second |= kind;
       return;
     }
     check_name(o + "!" + path, path, out);
@@ -113,8 +115,8 @@ Findings check_ocf_names(std::string_view outer, const std::vector<std::string>&
   };
   for (const auto& path : paths) {
     for (std::size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1))
-      visit(path.substr(0, slash), false);
-    visit(path, true);
+      visit(path.substr(0, slash), folder);
+    visit(path, file);
   }
   return out;
 }

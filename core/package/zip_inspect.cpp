@@ -47,6 +47,14 @@ Findings check_mimetype_header(const std::string& outer, std::string_view head) 
   return out;
 }
 
+// Path problems an EPUB reading leaves to check_ocf_names, which words them as OCF does:
+// OCF limits a name to 255 bytes, not a path; it forbids control characters and
+// backslashes among others; it asks names to be unique after normalisation, not NFC.
+bool covered_by_ocf_names(std::string_view code) {
+  return code == "PKG-PATH-TOO-LONG" || code == "PKG-PATH-CONTROL" || code == "PKG-PATH-BACKSLASH" ||
+         code == "PKG-PATH-NFC";
+}
+
 // Which entries are held in memory for the XML checks. container.xml always; once it has
 // been read, only the package document it names. Before that (a zip may store the
 // package document first), any XML-looking entry, whatever its name, within the caps.
@@ -113,8 +121,7 @@ ZipInspectResult inspect_nested_zip(std::string_view outer, std::string_view hea
         return make_error(ErrorKind::bad_input, "more than " + std::to_string(limits.max_entries) + " entries");
       std::string name = normalise_entry_path(e.name);
       for (const auto& p : path_problems(name)) {
-        // OCF has its own length limits (255 bytes a name, not a path): check_ocf_names.
-        if (p.code == "PKG-PATH-TOO-LONG") r.zip.push_back(make_finding("ZIP-CORRUPT", o + "!" + name, p.detail));
+        if (covered_by_ocf_names(p.code)) r.zip.push_back(make_finding("ZIP-CORRUPT", o + "!" + name, p.detail));
         else both(name, p.detail);
       }
       if (!e.name_decoded) both(name, "entry name is neither UTF-8 nor GBK");

@@ -167,6 +167,7 @@ TEST_CASE("OCF file names: duplicates and names equal after case folding", "[med
   CHECK(f[0].entry == "b.epub!OEBPS/images");
   CHECK(check_ocf_names("b.epub", {"OEBPS/a", "OEBPS/a/b.xhtml"})[0].message == "a file and a folder share this path");
   CHECK(check_ocf_names("b.epub", {"OEBPS/a/b.xhtml", "OEBPS/a"})[0].message == "a file and a folder share this path");
+  CHECK(check_ocf_names("b.epub", {"OEBPS/a", "OEBPS/a/b.xhtml", "OEBPS/a/c.xhtml"}).size() == 1);
 }
 
 TEST_CASE("EPUB hrefs resolve inside the container or are named as leaving it", "[media][epub]") {
@@ -319,4 +320,29 @@ TEST_CASE("EPUB package document stored before container.xml, under any name", "
       R"(<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>)"
       R"(<rootfile full-path="pkg/book.package" media-type="application/oebps-package+xml"/></rootfiles></container>)");
   CHECK(inspect_epub(zip.finish()).empty());
+}
+
+TEST_CASE("EPUB entry names are judged by OCF's rules, not the package path rules", "[media][epub][ocf]") {
+  auto epub_holding = [](const std::string& extra_name) {
+    fixtures::ZipWriter zip;
+    auto add = [&](std::string name, std::string data, fixtures::ZipMethod m = fixtures::ZipMethod::deflate) {
+      zip.add({.name = std::move(name), .data = std::move(data), .method = m});
+    };
+    add("mimetype", "application/epub+zip", fixtures::ZipMethod::stored);
+    add("META-INF/container.xml",
+        R"(<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>)"
+        R"(<rootfile full-path="p.opf" media-type="application/oebps-package+xml"/></rootfiles></container>)");
+    add("p.opf", k_opf_head +
+                     R"(<manifest><item id="c" href="c.xhtml" media-type="application/xhtml+xml" properties="nav"/>)"
+                     R"(</manifest><spine><itemref idref="c"/></spine></package>)");
+    add("c.xhtml", "<html/>");
+    add(extra_name, "<html/>");
+    return inspect_epub(zip.finish());
+  };
+  // NFD is no OCF error (uniqueness is judged after normalisation); a package path must be NFC.
+  CHECK(epub_holding("OEBPS/cafe\xCC\x81.xhtml").empty());
+  CHECK(codes(epub_holding("OEBPS/x|y.xhtml")) == std::vector<std::string>{"EPUB-FILENAME-CHAR"});
+  CHECK(codes(epub_holding("OEBPS/x\x01.xhtml")) == std::vector<std::string>{"EPUB-FILENAME-CHAR"});
+  CHECK(epub_holding(std::string(200, 'd') + "/" + std::string(200, 'e')).empty());
+  CHECK(codes(epub_holding("../x.xhtml")) == std::vector<std::string>{"EPUB-CORRUPT"});
 }
