@@ -3,17 +3,18 @@
 # speed and verdict agreement on a set of N EPUBs - valid EPUB 3 books of varied sizes and
 # broken ones (mimetype compressed / not first / wrong / missing, no container.xml, OPF
 # missing, manifest item missing, spine idref unknown, truncated zip, corrupt entry data).
-# It starts from the fixture generator's EPUBs (valid-epub.zip and the epub-*.zip defect
-# packages) and adds variants written by bench/lib/make_epub.sh.
+# It starts from the fixture generator's EPUBs (valid-epub.zip, its valid variants and the
+# epub-*.zip defect packages, OCF file names and package document rules included) and adds
+# variants written by bench/lib/make_epub.sh.
 #
 # eductl judges all N in one run (each EPUB wrapped in a minimal valid package, a batch
 # folder); EPUBCheck runs once per EPUB, as it is used. An EPUB is "invalid" for eductl when
 # a finding code starts with EPUB-, ZIP- or MEDIA-; for EPUBCheck when it exits non-zero.
 # Goals: eductl >= 20x faster; verdicts agree on >= 95% of the EPUBs.
 #
-# --scope-cases K (default 2) adds K EPUBs whose only fault lies outside what the package
-# contract asks eductl to check (a malformed XHTML chapter, no dc:title): EPUBCheck rejects
-# them and eductl does not. Agreement is printed over all N and over the other N-K.
+# --scope-cases K (default 2) adds K EPUBs whose only fault lies inside a content document,
+# which eductl does not parse (a malformed XHTML chapter, an <img> of a missing file):
+# EPUBCheck rejects them and eductl does not. Agreement is printed over all N and the other N-K.
 #
 #   bench/epub_vs_epubcheck.sh [--count N] [--scope-cases K] [--runs R] [--workdir DIR] [--keep]
 set -euo pipefail
@@ -32,10 +33,17 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
+# The fixture generator's EPUBs: its defect packages (epub-*.zip) and valid variants.
+fixture_defects=(mimetype-compressed mimetype-not-first no-container missing-opf missing-item bad-spine
+  mimetype-extra-field container-model forbidden-char trailing-dot long-name duplicate-entry case-collision
+  href-outside remote-resource manifest-duplicate id-duplicate spine-duplicate no-nav no-title bad-unique-id
+  manifest-self spine-nonlinear gbk-name)
+fixture_valid=(id-spaces opf-name)
+nfx=$((1 + ${#fixture_valid[@]} + ${#fixture_defects[@]}))
 need_eductl
 need jq sha256sum zip unzip zipinfo base64
 [[ -x "$MAKE_FIXTURES" ]] || die "no fixture generator at $MAKE_FIXTURES (build the project), or set MAKE_FIXTURES"
-((count >= 7 + scope + 2)) || die "--count must be at least $((7 + scope + 2))"
+((count >= nfx + scope + 2)) || die "--count must be at least $((nfx + scope + 2))"
 
 if ! command -v java >/dev/null || ! dpkg-query -W -f='${Status}' epubcheck 2>/dev/null | grep -q 'install ok installed'; then
   [[ $(id -u) -eq 0 ]] || die "needs the Debian package epubcheck: apt-get install -y --no-install-recommends epubcheck"
@@ -70,7 +78,10 @@ say "generating fixtures and EPUB variants in $workdir"
 add_case() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$res/cases.tsv"; }
 fixture_epub() { unzip -p "$fx/$1" "$(unzip -Z1 "$fx/$1" | grep -m1 '\.epub$')" >"$epubs/$2.epub"; }
 fixture_epub valid-epub.zip fx-valid && add_case fx-valid valid "fixture: valid EPUB 3"
-for d in mimetype-compressed mimetype-not-first no-container missing-opf missing-item bad-spine; do
+for v in "${fixture_valid[@]}"; do
+  fixture_epub "valid-epub-$v.zip" "fx-valid-$v" && add_case "fx-valid-$v" valid "fixture: valid EPUB 3, $v"
+done
+for d in "${fixture_defects[@]}"; do
   fixture_epub "epub-$d.zip" "fx-$d" && add_case "fx-$d" invalid "fixture: $d"
 done
 cover="$workdir/cover.png"
@@ -78,7 +89,7 @@ unzip -p "$fx/valid.zip" cover.png >"$cover"
 
 kinds=(mimetype-not-first no-container opf-missing item-missing spine-unknown corrupt-truncated mimetype-missing mimetype-content corrupt-crc)
 noise=(0 0 16 0 128 0 512 0 48)
-generated=$((count - 7 - scope))
+generated=$((count - nfx - scope))
 ndef=0
 for ((j = 0; j < generated; j++)); do
   chapters=$((1 + (j * 5) % 12)) paras=$((5 + (j * 37) % 400)) nk=${noise[$((j % ${#noise[@]}))]}
@@ -124,9 +135,9 @@ for ((s = 0; s < scope; s++)); do
     sed -i 's/<\/section>/<p>未闭合的段落\n<\/section>/' "$t/OEBPS/ch2.xhtml"
     what="content document: ch2.xhtml is not well-formed XML (outside the package contract)"
   else
-    name="scope-$s-no-dc-title"
-    sed -i '/<dc:title>/d' "$t/OEBPS/content.opf"
-    what="metadata: OPF has no dc:title (outside the package contract)"
+    name="scope-$s-img-missing"
+    sed -i 's/<\/section>/<p><img src="figure-9.png" alt="图9"\/><\/p>\n<\/section>/' "$t/OEBPS/ch2.xhtml"
+    what="content document: ch2.xhtml shows an image the EPUB does not hold (outside the package contract)"
   fi
   epub_zip "$t" "$epubs/$name.epub"
   add_case "$name" scope "$what"

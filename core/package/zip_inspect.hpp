@@ -1,6 +1,7 @@
 // Structural checks of a zip nested in a package (EPUB 3 OCF container or courseware
 // bundle), done on the stream as the outer entry is read: no temp file, one level deep.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,10 +27,5 @@ struct ZipInspectResult {
 // entry); `read` pulls the file's bytes.
 ZipInspectResult inspect_nested_zip(std::string_view outer_entry, std::string_view head, ReadCallback read,
                                     const ZipInspectLimits& limits);
-
-// Checks only the parts of EPUB structure found in already-gathered data; exposed for tests.
-Findings check_epub_structure(std::string_view outer_entry, const std::vector<std::string>& names,
-                              const std::string* container_xml,
-                              const std::function<const std::string*(const std::string&)>& file_text);
 
 }  // namespace eductl

@@ -50,15 +50,26 @@ std::optional<std::string> gbk_to_utf8(std::string_view s) {
 
 std::optional<std::string> utf8_to_gbk(std::string_view s) { return convert("CP936", "UTF-8", s); }
 
-std::string to_nfc(std::string_view utf8) {
+namespace {
+// utf8proc_map with `options`; the input unchanged when it is not valid UTF-8.
+std::string map_utf8(std::string_view utf8, int options) {
   utf8proc_uint8_t* out = nullptr;
   utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(utf8.data()),
                                     static_cast<utf8proc_ssize_t>(utf8.size()), &out,
-                                    static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+                                    static_cast<utf8proc_option_t>(options));
   if (n < 0) return std::string(utf8);
   std::string result(reinterpret_cast<char*>(out), static_cast<std::size_t>(n));
   std::free(out);
   return result;
+}
+}  // namespace
+
+std::string to_nfc(std::string_view utf8) { return map_utf8(utf8, UTF8PROC_STABLE | UTF8PROC_COMPOSE); }
+
+// utf8proc decomposes before folding and composes after, so canonically equivalent
+// spellings meet in one form.
+std::string fold_case_nfc(std::string_view utf8) {
+  return map_utf8(utf8, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
 }
 
 bool is_nfc(std::string_view utf8) {

@@ -15,6 +15,9 @@ std::optional<std::string> utf8_to_gbk(std::string_view s);
 // True when the (valid UTF-8) text is already in Unicode Normalization Form C.
 bool is_nfc(std::string_view utf8);
 std::string to_nfc(std::string_view utf8);
+// Unicode full case folding of the NFC form (ß and SS fold alike): for comparing names
+// the way case-insensitive file systems and OCF's uniqueness rule do.
+std::string fold_case_nfc(std::string_view utf8);
 std::size_t codepoint_count(std::string_view utf8);
 // Columns the text takes in a terminal (East Asian wide characters count two).
 std::size_t display_width(std::string_view utf8);

@@ -1,7 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include "core/package/epub.hpp"
+#include "core/package/epub_url.hpp"
 #include "core/package/media.hpp"
+#include "core/package/ocf_names.hpp"
 #include "core/package/zip_inspect.hpp"
+#include "tests/fixtures/media_writer.hpp"
 
 using namespace eductl;
 
@@ -10,6 +14,29 @@ std::vector<std::string> codes(const Findings& fs) {
   std::vector<std::string> out;
   for (const auto& f : fs) out.push_back(f.code);
   return out;
+}
+// A package document's opening: the package element and the metadata EPUB 3.3 requires.
+const std::string k_opf_head =
+    R"(<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="uid">)"
+    R"(<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="uid">urn:isbn:9787107315206</dc:identifier>)"
+    R"(<dc:title>数学</dc:title><dc:language>zh-CN</dc:language><meta property="dcterms:modified">2024-09-01T00:00:00Z</meta>)"
+    R"(</metadata>)";
+// Runs the streaming EPUB reading over zip bytes held in memory, as scan.cpp does over
+// an entry of a package.
+Findings inspect_epub(const std::string& bytes) {
+  bool given = false;
+  ReadCallback read = [&](const void** data, std::size_t* size) -> Result<bool> {
+    if (given) return false;
+    given = true;
+    *data = bytes.data();
+    *size = bytes.size();
+    return true;
+  };
+  return inspect_nested_zip("book.epub", std::string_view(bytes).substr(0, 4096), read, ZipInspectLimits{}).epub;
+}
+Findings epub_with(fixtures::EpubDefect defect) {
+  return inspect_epub(fixtures::make_epub({.title = "数学", .identifier = "urn:isbn:9787107315206",
+                                           .chapters = {"第一章", "第二章"}, .defect = defect}));
 }
 MediaFacts facts(const std::string& head, const std::string& tail = {}) {
   MediaFacts f;
@@ -67,7 +94,7 @@ TEST_CASE("EPUB structure: container, OPF, manifest items, spine", "[media][epub
       R"(<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">)"
       R"(<rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>)";
   const std::string opf =
-      R"(<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0"><manifest>)"
+      R"(<?xml version="1.0"?>)" + k_opf_head + "<manifest>" +
       R"(<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>)"
       R"(<item id="c1" href="text/%E7%AC%AC1%E7%AB%A0.xhtml" media-type="application/xhtml+xml"/>)"
       R"(</manifest><spine><itemref idref="c1"/></spine></package>)";
@@ -91,4 +118,231 @@ TEST_CASE("EPUB structure: container, OPF, manifest items, spine", "[media][epub
   std::string bad_spine = opf;
   bad_spine.replace(bad_spine.find("idref=\"c1\""), 10, "idref=\"zz\"");
   CHECK(codes(check_epub_structure("b.epub", names, &container, lookup(bad_spine))) == std::vector<std::string>{"EPUB-SPINE"});
+}
+
+TEST_CASE("OCF file names: forbidden characters, trailing full stop, length", "[media][epub][ocf]") {
+  CHECK(forbidden_ocf_char("第1章 正数和负数-1_a.xhtml") == -1);
+  for (char c : std::string_view("\x01\"*:<>?\\|\x7F")) CHECK(forbidden_ocf_char(std::string("a") + c + "b") == c);
+  CHECK(forbidden_ocf_char(std::string("a\0b", 3)) == 0);
+  CHECK(forbidden_ocf_char("a\xC2\x85" "b") == 0x85);            // C1 NEL
+  CHECK(forbidden_ocf_char("a\xE2\x80\xA8") == 0x2028);          // line separator
+  CHECK(forbidden_ocf_char("\xEE\x80\x80.png") == 0xE000);       // private use
+  CHECK(forbidden_ocf_char("\xEF\xB7\x90") == 0xFDD0);           // non-character
+  CHECK(forbidden_ocf_char("\xEF\xBF\xB9") == 0xFFF9);           // specials
+  CHECK(forbidden_ocf_char("\xF0\x9F\xBF\xBE") == 0x1FFFE);      // plane-end non-character
+  CHECK(forbidden_ocf_char("\xF3\xA0\x80\x81") == 0xE0001);      // language tag
+  CHECK(forbidden_ocf_char("\xF3\xB0\x80\x80") == 0xF0000);      // supplementary private use
+  CHECK(forbidden_ocf_char("\xEF\xBF\xBD") == 0xFFFD);           // the replacement character is a special
+  CHECK(forbidden_ocf_char("\xEF\xBF\xAE") == -1);               // U+FFEE, just below the specials
+
+  auto f = check_ocf_names("b.epub", {"OEBPS/chap:1.xhtml"});
+  REQUIRE(codes(f) == std::vector<std::string>{"EPUB-FILENAME-CHAR"});
+  CHECK(f[0].entry == "b.epub!OEBPS/chap:1.xhtml");
+  CHECK(f[0].message == "file name contains ':' which OCF forbids");
+  CHECK(check_ocf_names("b.epub", {"OEBPS/\xEE\x80\x80.png"})[0].message.find("U+E000 (a private use character)") !=
+        std::string::npos);
+  CHECK(codes(check_ocf_names("b.epub", {"OEBPS/notes."})) == std::vector<std::string>{"EPUB-FILENAME-DOT"});
+  CHECK(codes(check_ocf_names("b.epub", {"OEBPS./a.xhtml"})) == std::vector<std::string>{"EPUB-FILENAME-DOT"});
+  CHECK(codes(check_ocf_names("b.epub", {"OEBPS/" + std::string(256, 'a')})) ==
+        std::vector<std::string>{"EPUB-FILENAME-LENGTH"});
+  // A long path is fine as long as each name is at most 255 bytes.
+  CHECK(check_ocf_names("b.epub", {std::string(200, 'a') + "/" + std::string(255, 'b')}).empty());
+}
+
+TEST_CASE("OCF file names: duplicates and names equal after case folding", "[media][epub][ocf]") {
+  CHECK(check_ocf_names("b.epub", {"mimetype", "OEBPS/a.xhtml", "OEBPS/b.xhtml"}).empty());
+  CHECK(codes(check_ocf_names("b.epub", {"OEBPS/a.xhtml", "OEBPS/a.xhtml"})) ==
+        std::vector<std::string>{"EPUB-DUPLICATE-ENTRY"});
+  CHECK(codes(check_ocf_names("b.epub", {"OEBPS/a.xhtml", "OEBPS/A.XHTML"})) ==
+        std::vector<std::string>{"EPUB-CASE-COLLISION"});
+  // Full case folding: ß folds to ss, so STRASSE and straße are one name.
+  CHECK(codes(check_ocf_names("b.epub", {"OEBPS/stra\xC3\x9F" "e.xhtml", "OEBPS/STRASSE.xhtml"})) ==
+        std::vector<std::string>{"EPUB-CASE-COLLISION"});
+  // Canonical equivalence: é precomposed and e + combining acute.
+  CHECK(codes(check_ocf_names("b.epub", {"OEBPS/caf\xC3\xA9.xhtml", "OEBPS/cafe\xCC\x81.xhtml"})) ==
+        std::vector<std::string>{"EPUB-CASE-COLLISION"});
+  // Two folders that collide, even though no two files do.
+  auto f = check_ocf_names("b.epub", {"OEBPS/Images/a.png", "OEBPS/images/b.png"});
+  REQUIRE(codes(f) == std::vector<std::string>{"EPUB-CASE-COLLISION"});
+  CHECK(f[0].entry == "b.epub!OEBPS/images");
+  CHECK(check_ocf_names("b.epub", {"OEBPS/a", "OEBPS/a/b.xhtml"})[0].message == "a file and a folder share this path");
+  CHECK(check_ocf_names("b.epub", {"OEBPS/a/b.xhtml", "OEBPS/a"})[0].message == "a file and a folder share this path");
+  CHECK(check_ocf_names("b.epub", {"OEBPS/a", "OEBPS/a/b.xhtml", "OEBPS/a/c.xhtml"}).size() == 1);
+}
+
+TEST_CASE("EPUB hrefs resolve inside the container or are named as leaving it", "[media][epub]") {
+  CHECK(resolve_href("OEBPS/", "text/%E7%AC%AC1%E7%AB%A0.xhtml#p1").target == "OEBPS/text/第1章.xhtml");
+  CHECK(resolve_href("OEBPS/", "../images/a.png").target == "images/a.png");
+  CHECK(resolve_href("OEBPS/", "chap%3A1.xhtml").kind == HrefKind::local);
+  CHECK(resolve_href("OEBPS/", "../../secret.xhtml").kind == HrefKind::outside);
+  CHECK(resolve_href("OEBPS/", "/OEBPS/a.xhtml").kind == HrefKind::outside);
+  CHECK(resolve_href("OEBPS/", "file:///etc/passwd").kind == HrefKind::outside);
+  CHECK(resolve_href("OEBPS/", "data:text/plain,x").kind == HrefKind::outside);
+  CHECK(resolve_href("OEBPS/", "https://cdn.example.com/a.mp4").kind == HrefKind::remote);
+  CHECK(resolve_href("OEBPS/", "//cdn.example.com/a.mp4").kind == HrefKind::remote);
+}
+
+TEST_CASE("EPUB package document: manifest, ids and spine rules", "[media][epub]") {
+  const std::string container =
+      R"(<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>)"
+      R"(<rootfile full-path="book/package.xml" media-type="application/oebps-package+xml"/></rootfiles></container>)";
+  auto opf_with = [](const std::string& items, const std::string& spine) {
+    return k_opf_head + "<manifest>" +
+           R"(<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>)" +
+           items + "</manifest><spine>" + spine + "</spine></package>";
+  };
+  const std::vector<std::string> names = {"mimetype", "META-INF/container.xml", "book/package.xml", "book/nav.xhtml",
+                                          "book/c1.xhtml"};
+  auto run = [&](const std::string& opf) {
+    return check_epub_structure("b.epub", names, &container,
+                                [&](const std::string& p) { return p == "book/package.xml" ? &opf : nullptr; });
+  };
+  const std::string c1 = R"(<item id="c1" href="c1.xhtml" media-type="application/xhtml+xml"/>)";
+  // The package document need not end in .opf; ids are whitespace-normalised.
+  CHECK(run(opf_with(c1, R"(<itemref idref="c1"/>)")).empty());
+  CHECK(run(opf_with(R"(<item id=" c1 " href="c1.xhtml" media-type="application/xhtml+xml"/>)",
+                     "<itemref idref=\"\tc1 \"/>")).empty());
+  CHECK(run(opf_with(c1 + R"(<item id="v" href="https://cdn.example.com/v.mp4" media-type="video/mp4"/>)",
+                     R"(<itemref idref="c1"/>)")).empty());
+  CHECK(codes(run(opf_with(c1 + R"(<item id="w" href="https://cdn.example.com/w.xhtml" media-type="application/xhtml+xml"/>)",
+                           R"(<itemref idref="c1"/>)"))) == std::vector<std::string>{"EPUB-REMOTE-RESOURCE"});
+  CHECK(codes(run(opf_with(c1 + R"(<item id="x" href="../../x.xhtml" media-type="application/xhtml+xml"/>)",
+                           R"(<itemref idref="c1"/>)"))) == std::vector<std::string>{"EPUB-HREF-OUTSIDE"});
+  CHECK(codes(run(opf_with(c1 + R"(<item id="c1b" href="./c1.xhtml#top" media-type="application/xhtml+xml"/>)",
+                           R"(<itemref idref="c1"/>)"))) == std::vector<std::string>{"EPUB-MANIFEST-DUPLICATE"});
+  CHECK(codes(run(opf_with(c1 + R"(<item id="c1 " href="nav.xhtml#x" media-type="application/xhtml+xml"/>)",
+                           R"(<itemref idref="c1"/>)"))) ==
+        std::vector<std::string>{"EPUB-ID-DUPLICATE", "EPUB-MANIFEST-DUPLICATE"});
+  CHECK(codes(run(opf_with(c1, R"(<itemref idref="c1"/><itemref idref="c1"/>)"))) ==
+        std::vector<std::string>{"EPUB-SPINE-DUPLICATE"});
+  CHECK(codes(run(opf_with(c1, R"(<itemref idref="nav" linear="no"/><itemref idref="c1" linear=" no"/>)"))) ==
+        std::vector<std::string>{"EPUB-SPINE-LINEAR"});
+  CHECK(run(opf_with(c1, R"(<itemref idref="nav" linear="no"/><itemref idref="c1"/>)")).empty());
+  CHECK(codes(run(opf_with(c1 + R"(<item id="p" href="package.xml" media-type="application/oebps-package+xml"/>)",
+                           R"(<itemref idref="c1"/>)"))) == std::vector<std::string>{"EPUB-MANIFEST-SELF"});
+}
+
+TEST_CASE("EPUB package element and required metadata", "[media][epub]") {
+  const std::vector<std::string> names = {"p.opf", "nav.xhtml"};
+  const std::string body = R"(<manifest><item id="n" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>)"
+                           R"(</manifest><spine><itemref idref="n"/></spine></package>)";
+  const std::string container =
+      R"(<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>)"
+      R"(<rootfile full-path="p.opf" media-type="application/oebps-package+xml"/></rootfiles></container>)";
+  auto run = [&](std::string head) {
+    const std::string opf = head + body;
+    return codes(check_epub_structure("b.epub", names, &container,
+                                      [&](const std::string& p) { return p == "p.opf" ? &opf : nullptr; }));
+  };
+  auto edit = [](std::string s, const std::string& from, const std::string& to) {
+    return s.replace(s.find(from), from.size(), to);
+  };
+  CHECK(run(k_opf_head).empty());
+  CHECK(run(edit(k_opf_head, "unique-identifier=\"uid\"", "unique-identifier=\"isbn\"")) ==
+        std::vector<std::string>{"EPUB-PACKAGE"});
+  CHECK(run(edit(k_opf_head, " version=\"3.0\"", "")) == std::vector<std::string>{"EPUB-PACKAGE"});
+  CHECK(run(edit(k_opf_head, "<dc:title>数学</dc:title>", "")) == std::vector<std::string>{"EPUB-METADATA"});
+  CHECK(run(edit(k_opf_head, "<dc:language>zh-CN</dc:language>", "")) == std::vector<std::string>{"EPUB-METADATA"});
+  CHECK(run(edit(k_opf_head, "property=\"dcterms:modified\"", "property=\"dcterms:created\"")) ==
+        std::vector<std::string>{"EPUB-METADATA"});
+  // An EPUB 2 package document needs neither dcterms:modified nor a nav document.
+  CHECK(run(edit(edit(k_opf_head, "version=\"3.0\"", "version=\"2.0\""), "property=\"dcterms:modified\"",
+                 "property=\"x\"")).empty());
+  const std::string no_nav_opf = k_opf_head + edit(body, " properties=\"nav\"", "");
+  CHECK(codes(check_epub_structure("b.epub", names, &container, [&](const std::string&) { return &no_nav_opf; })) ==
+        std::vector<std::string>{"EPUB-NAV"});
+}
+
+TEST_CASE("EPUB container.xml content model", "[media][epub]") {
+  const std::vector<std::string> names = {"mimetype", "META-INF/container.xml", "p.opf", "c.xhtml"};
+  const std::string opf = k_opf_head +
+                          R"(<manifest><item id="c" href="c.xhtml" media-type="application/xhtml+xml" properties="nav"/>)"
+                          R"(</manifest><spine><itemref idref="c"/></spine></package>)";
+  auto run = [&](const std::string& container) {
+    return check_epub_structure("b.epub", names, &container,
+                                [&](const std::string& p) { return p == "p.opf" ? &opf : nullptr; });
+  };
+  const std::string ns = R"(xmlns="urn:oasis:names:tc:opendocument:xmlns:container")";
+  const std::string rf = R"(<rootfile full-path="p.opf" media-type="application/oebps-package+xml"/>)";
+  CHECK(run("<container version=\"1.0\" " + ns + "><rootfiles>" + rf + "</rootfiles></container>").empty());
+  CHECK(rootfile_path("<container version=\"1.0\" " + ns + "><rootfiles>" + rf + "</rootfiles></container>") == "p.opf");
+  const std::vector<std::string> model = {"EPUB-CONTAINER-MODEL"};
+  CHECK(codes(run("<container " + ns + "><rootfiles>" + rf + "</rootfiles></container>")) == model);
+  CHECK(codes(run("<container version=\"1.0\"><rootfiles>" + rf + "</rootfiles></container>")) == model);
+  CHECK(codes(run("<box version=\"1.0\" " + ns + "><rootfiles>" + rf + "</rootfiles></box>")) == model);
+  CHECK(codes(run("<container version=\"1.0\" " + ns + "><rootfiles>" + rf + "</rootfiles><rootfiles/></container>")) ==
+        model);
+  CHECK(codes(run("<container version=\"1.0\" " + ns +
+                  R"(><rootfiles><rootfile full-path="p.pdf" media-type="application/pdf"/>)" + rf +
+                  "</rootfiles></container>")) == model);
+  CHECK(codes(run("<container version=\"1.0\" " + ns + "><rootfiles/></container>")) ==
+        std::vector<std::string>{"EPUB-CONTAINER-MODEL", "EPUB-CONTAINER"});
+  CHECK(codes(run("<container version=\"1.0\" " + ns +
+                  R"(><rootfiles><rootfile full-path="../p.opf" media-type="application/oebps-package+xml"/></rootfiles></container>)")) ==
+        std::vector<std::string>{"EPUB-HREF-OUTSIDE"});
+}
+
+TEST_CASE("EPUB read from a zip stream: each defect gives its code", "[media][epub]") {
+  using fixtures::EpubDefect;
+  CHECK(epub_with(EpubDefect::none).empty());
+  CHECK(epub_with(EpubDefect::ids_with_spaces).empty());
+  CHECK(epub_with(EpubDefect::opf_not_named_opf).empty());
+  const std::pair<EpubDefect, const char*> cases[] = {
+      {EpubDefect::mimetype_extra, "EPUB-MIMETYPE-EXTRA"}, {EpubDefect::container_model, "EPUB-CONTAINER-MODEL"},
+      {EpubDefect::forbidden_char, "EPUB-FILENAME-CHAR"},   {EpubDefect::trailing_dot, "EPUB-FILENAME-DOT"},
+      {EpubDefect::long_name, "EPUB-FILENAME-LENGTH"},      {EpubDefect::duplicate_entry, "EPUB-DUPLICATE-ENTRY"},
+      {EpubDefect::case_collision, "EPUB-CASE-COLLISION"},  {EpubDefect::href_outside, "EPUB-HREF-OUTSIDE"},
+      {EpubDefect::remote_resource, "EPUB-REMOTE-RESOURCE"}, {EpubDefect::manifest_duplicate, "EPUB-MANIFEST-DUPLICATE"},
+      {EpubDefect::id_duplicate, "EPUB-ID-DUPLICATE"},      {EpubDefect::spine_duplicate, "EPUB-SPINE-DUPLICATE"},
+      {EpubDefect::no_nav, "EPUB-NAV"},                     {EpubDefect::no_title, "EPUB-METADATA"},
+      {EpubDefect::bad_unique_id, "EPUB-PACKAGE"},         {EpubDefect::manifest_self, "EPUB-MANIFEST-SELF"},
+      {EpubDefect::spine_nonlinear, "EPUB-SPINE-LINEAR"},   {EpubDefect::gbk_name, "EPUB-FILENAME-ENCODING"},
+  };
+  for (const auto& [defect, code] : cases) {
+    INFO(code);
+    CHECK(codes(epub_with(defect)) == std::vector<std::string>{code});
+  }
+  auto f = epub_with(EpubDefect::forbidden_char);
+  CHECK(f[0].entry == "book.epub!OEBPS/chap:1.xhtml");
+}
+
+TEST_CASE("EPUB package document stored before container.xml, under any name", "[media][epub]") {
+  fixtures::ZipWriter zip;
+  auto add = [&](std::string name, std::string data, fixtures::ZipMethod m = fixtures::ZipMethod::deflate) {
+    zip.add({.name = std::move(name), .data = std::move(data), .method = m});
+  };
+  add("mimetype", "application/epub+zip", fixtures::ZipMethod::stored);
+  add("c.xhtml", "<html/>");
+  add("pkg/book.package", k_opf_head +
+                              R"(<manifest><item id="c" href="../c.xhtml" media-type="application/xhtml+xml" properties="nav"/>)"
+                              R"(</manifest><spine><itemref idref="c"/></spine></package>)");
+  add("META-INF/container.xml",
+      R"(<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>)"
+      R"(<rootfile full-path="pkg/book.package" media-type="application/oebps-package+xml"/></rootfiles></container>)");
+  CHECK(inspect_epub(zip.finish()).empty());
+}
+
+TEST_CASE("EPUB entry names are judged by OCF's rules, not the package path rules", "[media][epub][ocf]") {
+  auto epub_holding = [](const std::string& extra_name) {
+    fixtures::ZipWriter zip;
+    auto add = [&](std::string name, std::string data, fixtures::ZipMethod m = fixtures::ZipMethod::deflate) {
+      zip.add({.name = std::move(name), .data = std::move(data), .method = m});
+    };
+    add("mimetype", "application/epub+zip", fixtures::ZipMethod::stored);
+    add("META-INF/container.xml",
+        R"(<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>)"
+        R"(<rootfile full-path="p.opf" media-type="application/oebps-package+xml"/></rootfiles></container>)");
+    add("p.opf", k_opf_head +
+                     R"(<manifest><item id="c" href="c.xhtml" media-type="application/xhtml+xml" properties="nav"/>)"
+                     R"(</manifest><spine><itemref idref="c"/></spine></package>)");
+    add("c.xhtml", "<html/>");
+    add(extra_name, "<html/>");
+    return inspect_epub(zip.finish());
+  };
+  // NFD is no OCF error (uniqueness is judged after normalisation); a package path must be NFC.
+  CHECK(epub_holding("OEBPS/cafe\xCC\x81.xhtml").empty());
+  CHECK(codes(epub_holding("OEBPS/x|y.xhtml")) == std::vector<std::string>{"EPUB-FILENAME-CHAR"});
+  CHECK(codes(epub_holding("OEBPS/x\x01.xhtml")) == std::vector<std::string>{"EPUB-FILENAME-CHAR"});
+  CHECK(epub_holding(std::string(200, 'd') + "/" + std::string(200, 'e')).empty());
+  CHECK(codes(epub_holding("../x.xhtml")) == std::vector<std::string>{"EPUB-CORRUPT"});
 }

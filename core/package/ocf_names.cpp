@@ -1,0 +1,124 @@
+#include "core/package/ocf_names.hpp"
+
+#include <utf8proc.h>
+
+#include <cstdio>
+#include <map>
+
+#include "core/util/text.hpp"
+
+namespace eductl {
+namespace {
+
+struct ForbiddenRange {
+  long first;
+  long last;
+  std::string_view what;
+};
+
+// OCF 3.3 "File names": code points that file systems or tools in common use
+// treat differently. Non-characters at the end of every plane are handled
+// apart.
+constexpr ForbiddenRange k_forbidden[] = {
+    {0x0000, 0x001F, "a C0 control character"},
+    {'"', '"', ""},
+    {'*', '*', ""},
+    {':', ':', ""},
+    {'<', '<', ""},
+    {'>', '>', ""},
+    {'?', '?', ""},
+    {'\\', '\\', ""},
+    {'|', '|', ""},
+    {0x007F, 0x009F, "DEL or a C1 control character"},
+    {0x2028, 0x2029, "a line or paragraph separator"},
+    {0xE000, 0xF8FF, "a private use character"},
+    {0xFDD0, 0xFDEF, "a non-character"},
+    {0xFFF0, 0xFFFF, "a specials character"},
+    {0xE0000, 0xE007F, "a tag character"},
+    {0xF0000, 0x10FFFF, "a supplementary private use character"},
+};
+
+bool is_plane_end_nonchar(long cp) { return (cp & 0xFFFE) == 0xFFFE; }
+
+std::string describe(long cp) {
+  for (const auto& r : k_forbidden)
+    if (cp >= r.first && cp <= r.last && r.what.empty()) return "'" + std::string(1, static_cast<char>(cp)) + "'";
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "U+%04lX", cp);
+  for (const auto& r : k_forbidden)
+    if (cp >= r.first && cp <= r.last) return std::string(buf) + " (" + std::string(r.what) + ")";
+  return std::string(buf) + " (a non-character)";
+}
+
+std::string_view last_segment(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// The checks that concern one name (the last segment of `path`).
+void check_name(const std::string& where, std::string_view path, Findings& out) {
+  const std::string_view name = last_segment(path);
+  if (name == "." || name == "..") return;  // no names: a traversal, which the zip walk reports
+  if (long cp = forbidden_ocf_char(name); cp >= 0)
+    out.push_back(
+        make_finding("EPUB-FILENAME-CHAR", where, "file name contains " + describe(cp) + " which OCF forbids"));
+  if (name.ends_with('.'))
+    out.push_back(make_finding("EPUB-FILENAME-DOT", where, "file name ends with '.', which OCF forbids"));
+  if (name.size() > k_ocf_max_name_bytes)
+    out.push_back(make_finding("EPUB-FILENAME-LENGTH", where,
+                               "file name is " + std::to_string(name.size()) + " bytes; OCF allows at most 255"));
+  if (path.size() > k_ocf_max_path_bytes)
+    out.push_back(make_finding("EPUB-FILENAME-LENGTH", where,
+                               "path is " + std::to_string(path.size()) + " bytes; OCF allows at most 65535"));
+}
+
+}  // namespace
+
+long forbidden_ocf_char(std::string_view name) {
+  auto p = reinterpret_cast<const utf8proc_uint8_t*>(name.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(name.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) return -1;
+    for (const auto& r : k_forbidden)
+      if (cp >= r.first && cp <= r.last) return cp;
+    if (is_plane_end_nonchar(cp)) return cp;
+    p += n;
+    left -= n;
+  }
+  return -1;
+}
+
+Findings check_ocf_names(std::string_view outer, const std::vector<std::string>& paths) {
+  Findings out;
+  const std::string o(outer);
+  // Folders count as names too: "Images/a.png" and "images/b.png" put two
+  // folders whose names collide into one parent.
+  enum Kind { file = 1, folder = 2, both = 3 };
+  std::map<std::string, int> seen;            // files and folders as spelled -> Kind
+  std::map<std::string, std::string> folded;  // folded spelling -> first spelling
+  auto visit = [&](const std::string& path, Kind kind) {
+    if (auto [it, fresh] = seen.emplace(path, kind); !fresh) {
+      if (kind == file && it->second == file)
+        out.push_back(make_finding("EPUB-DUPLICATE-ENTRY", o + "!" + path, "the zip holds this entry more than once"));
+      else if (it->second != both && it->second != kind)  // once, however many entries follow
+        out.push_back(make_finding("EPUB-DUPLICATE-ENTRY", o + "!" + path, "a file and a folder share this path"));
+      it->second |= kind;
+      return;
+    }
+    check_name(o + "!" + path, path, out);
+    auto [it, fresh] = folded.emplace(fold_case_nfc(path), path);
+    if (!fresh)
+      out.push_back(make_finding("EPUB-CASE-COLLISION", o + "!" + path,
+                                 "name equals " + it->second + " after Unicode normalisation and case folding"));
+  };
+  for (const auto& path : paths) {
+    for (std::size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1))
+      visit(path.substr(0, slash), folder);
+    visit(path, file);
+  }
+  return out;
+}
+
+}  // namespace eductl
