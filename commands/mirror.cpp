@@ -88,6 +88,10 @@ int run_keygen(const KeygenOptions& o, const Context& ctx) {
   if (password) wipe_secret(*password);
   if (!key_text) return report_error(ctx, key_text.error());
   if (auto s = prepare_key_dir(dir); !s) return report_error(ctx, s.error());
+  // An existing folder keeps its mode (it may be shared on purpose), but the operator should know.
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0 && (st.st_mode & 0077) != 0)
+    ctx.warn(printable(dir.string()) + " is open to other users; the secret key file itself is 0600");
   // The secret key first: a public key without its secret would be a key nobody can use.
   auto wrote = write_file_atomic(key_file, *key_text, 0600);
   wipe_secret(*key_text);

@@ -154,6 +154,10 @@ check "the key files are unchanged" bash -c "cmp -s k1/eductl.key k1.key.before 
 rc code notty mirror keygen --out k1 --no-password --force >/dev/null 2>&1
 check "--force replaces the key pair" bash -c "[ $code = 0 ] && ! cmp -s k1/eductl.pub k1.pub.before"
 check "the replaced secret key is mode 0600" [ "$(stat -c %a k1/eductl.key)" = 600 ]
+mkdir -m 755 shared
+rc code notty mirror keygen --out shared --no-password >/dev/null 2>shared.err
+check "keygen into a folder others can read works but warns" bash -c "[ $code = 0 ] && grep -q 'open to other users' shared.err"
+check "the secret key in it is 0600 all the same" [ "$(stat -c %a shared/eductl.key)" = 600 ]
 rc code notty mirror keygen --out k4 --no-password --comment $'two\nlines' >/dev/null 2>&1
 check "a multi-line comment is a usage error" [ "$code" = 2 ]
 if command -v script >/dev/null; then
