@@ -66,6 +66,10 @@ check "eductl verifies its own signature" [ "$code" = 0 ]
 check "verify prints the trusted comment" grep -q "trusted comment: snapshot 1" verify.out
 rc code "$E" mirror verify index.json --trust "$pub1" >/dev/null 2>&1
 check "--trust takes the base64 key too" [ "$code" = 0 ]
+minisign -S -s k1/eductl.key -m index.json -x k1-minisign.minisig </dev/null >/dev/null 2>&1 || true
+check "minisign signs with eductl's unencrypted key" minisign -Vm index.json -x k1-minisign.minisig -p k1/eductl.pub -q
+rc code "$E" mirror verify index.json -x k1-minisign.minisig --trust k1/eductl.pub >/dev/null 2>&1
+check "and eductl verifies that signature" [ "$code" = 0 ]
 # Base64 keys often contain '/': such a key is still a key, not a missing file.
 for _ in $(seq 1 40); do
   rm -rf ks
