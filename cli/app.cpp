@@ -9,6 +9,7 @@
 #include "commands/context.hpp"
 #include "commands/catalog.hpp"
 #include "commands/import.hpp"
+#include "commands/mirror.hpp"
 #include "commands/render.hpp"
 #include "commands/rules.hpp"
 #include "commands/store.hpp"
@@ -29,6 +30,7 @@ constexpr Registrar k_commands[] = {
     register_import,
     register_catalog,
     register_store,
+    register_mirror,
     register_rules,
 };
 

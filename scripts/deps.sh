@@ -8,9 +8,11 @@ packages=(
   g++ cmake make pkg-config
   # libraries (see README: why each one)
   libcli11-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libarchive-dev
-  libssl-dev libxml2-dev libutf8proc-dev zlib1g-dev catch2
+  libssl-dev libxml2-dev libutf8proc-dev zlib1g-dev catch2 libsodium-dev
   # tools used by the demo and the tests
   ffmpeg jq sqlite3 zip unzip zstd xz-utils poppler-utils strace util-linux bsdutils
+  # the mirror signature tests check compatibility with the reference tool
+  minisign
   # libFuzzer targets (built with clang)
   clang libclang-rt-14-dev
 )

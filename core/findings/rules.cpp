@@ -160,6 +160,17 @@ constexpr Rule k_rules[] = {
      "Deliver a revision higher than the current one (see `eductl catalog show`)."},
     {"IMP-REVISION-CONFLICT", error, "import", "The same revision of the book was imported before with other bytes.",
      "A changed delivery must carry a higher revision."},
+    // --- mirror: signatures (minisign format) ---
+    {"MIR-SIG-MALFORMED", error, "mirror", "A signature file is not in minisign's format: lines, prefixes, base64 or lengths are wrong.",
+     "Fetch the .minisig file again; if it stays broken, the publishing side must sign the file again."},
+    {"MIR-SIG-ALGORITHM", error, "mirror", "A signature uses an algorithm other than Ed25519 (\"ED\" prehashed or legacy \"Ed\").",
+     "Sign with eductl or minisign 0.9 or later."},
+    {"MIR-SIG-KEY-MISMATCH", error, "mirror", "A signature was made by another key than the trusted public key (key ids differ).",
+     "Check which key the upstream signs with; trust its new public key only through a channel you trust."},
+    {"MIR-SIGNATURE", error, "mirror", "A signature does not match the file: the file was changed after signing, or the signature is forged.",
+     "Do not use the file; fetch it again from the upstream and report a repeat to its operators."},
+    {"MIR-SIG-COMMENT", error, "mirror", "A signature's trusted comment was altered after signing (its global signature fails).",
+     "Do not use the file; fetch the signature again from the upstream."},
 };
 
 }  // namespace

@@ -32,11 +32,11 @@ Status make_dirs(const fs::path& dir) {
   return ok_status();
 }
 
-Status write_file_atomic(const fs::path& path, std::string_view data) {
+Status write_file_atomic(const fs::path& path, std::string_view data, unsigned mode) {
   static std::atomic<unsigned> counter{0};
   fs::path tmp = path;
   tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) return make_error(ErrorKind::internal, "cannot create: " + errno_text(errno), tmp.string());
   const char* p = data.data();
   std::size_t left = data.size();

@@ -11,7 +11,9 @@
 namespace eductl {
 
 // Writes `data` to `path` so that a crash leaves either the old file or the new one.
-Status write_file_atomic(const std::filesystem::path& path, std::string_view data);
+// `mode` applies from the first byte (secret keys are 0600 and never readable by others,
+// not even as the temp file); the umask may narrow it further.
+Status write_file_atomic(const std::filesystem::path& path, std::string_view data, unsigned mode = 0644);
 
 // Why a file named by untrusted input (a sidecar, a listing) was not read. Such files are
 // opened without following a symbolic link and without blocking on a FIFO, and only a

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The --json outputs of validate and import follow their published schemas (schemas/).
+# The --json outputs of validate, import and mirror keygen/verify follow their published
+# schemas (schemas/).
 # Usage: json_output.sh EDUCTL MAKE_FIXTURES SOURCE_DIR JSON_SCHEMA_CHECK
 set -euo pipefail
 eductl=$1 make_fixtures=$2 src=$3 check=$4
@@ -18,4 +19,15 @@ rc=0
 [[ $rc == 3 ]] || { echo "FAIL import exit $rc, want 3"; exit 1; }
 "$check" "$src/schemas/eductl.import-1.schema.json" "$tmp/import.json"
 [[ $(jq '.summary.imported' "$tmp/import.json") -gt 0 ]] || { echo "FAIL nothing imported"; exit 1; }
-echo "2 passed, 0 failed"
+"$eductl" --json mirror keygen --out "$tmp/keys" --no-password </dev/null >"$tmp/keygen.json"
+"$check" "$src/schemas/eductl.mirror.keygen-1.schema.json" "$tmp/keygen.json"
+printf 'index\n' >"$tmp/index.json"
+"$eductl" mirror sign "$tmp/index.json" --key "$tmp/keys/eductl.key" >/dev/null
+"$eductl" --json mirror verify "$tmp/index.json" --trust "$tmp/keys/eductl.pub" >"$tmp/verify-good.json"
+"$check" "$src/schemas/eductl.mirror.verify-1.schema.json" "$tmp/verify-good.json"
+printf 'changed\n' >"$tmp/index.json"
+rc=0
+"$eductl" --json mirror verify "$tmp/index.json" --trust "$tmp/keys/eductl.pub" >"$tmp/verify-bad.json" || rc=$?
+[[ $rc == 1 ]] || { echo "FAIL mirror verify of a changed file: exit $rc, want 1"; exit 1; }
+"$check" "$src/schemas/eductl.mirror.verify-1.schema.json" "$tmp/verify-bad.json"
+echo "5 passed, 0 failed"
