@@ -218,157 +218,182 @@ class Scanner {
     return m_sink->end_file({}, f.size);
   }
 
-  Status read_file(const std::string& name, EntryData& data, const ZipDirEntry* zip_entry, std::int64_t header_size) {
-    if (m_sink && m_sink->copy_only()) return copy_file(name, data);
+  // What reading one entry builds up as its blocks pass.
+  struct FileRead {
     ScannedFile f;
-    f.path = name;
     Sha256 hash;
     PdfScanner pdf;
-    const bool want_manifest = is_manifest_candidate(name);
+    bool want_manifest = false;
     std::string manifest;
     std::string head, tail;     // first and last bytes, summarised into f.media at the end
     bool stopped = false;       // the whole walk must stop
     bool entry_cut = false;     // only this entry stops
     Status sink_status = ok_status();
+    const ZipDirEntry* zip_entry = nullptr;
+  };
+
+  Status read_file(const std::string& name, EntryData& data, const ZipDirEntry* zip_entry, std::int64_t header_size) {
+    if (m_sink && m_sink->copy_only()) return copy_file(name, data);
+    FileRead fr;
+    fr.f.path = name;
+    fr.want_manifest = is_manifest_candidate(name);
+    fr.zip_entry = zip_entry;
     if (m_sink) {
       if (auto st = m_sink->begin_file(name); !st) return st;
     }
-
-    auto consume = [&](const void* p, std::size_t n) -> Status {
-      const char* c = static_cast<const char*>(p);
-      f.size += n;
-      m_r.unpacked_bytes += n;
-      if (m_r.unpacked_bytes > m_limits.max_unpacked) {
-        m_r.findings.push_back(make_finding("PKG-TOO-LARGE", name,
-                                            "unpacked size passes the limit of " + human_bytes(m_limits.max_unpacked) + "; reading stopped"));
-        stopped = true;
-        return stop_walk();
-      }
-      if (f.size > m_limits.ratio_floor) {
-        if (zip_entry && static_cast<double>(f.size) > m_limits.max_ratio * static_cast<double>(std::max<std::uint64_t>(zip_entry->compressed_size, 1))) {
-          m_r.findings.push_back(make_finding("PKG-COMPRESSION-RATIO", name,
-                                              "unpacks to over " + std::to_string(static_cast<long long>(m_limits.max_ratio)) +
-                                                  "× its packed size of " + human_bytes(zip_entry->compressed_size) + "; reading stopped"));
-          entry_cut = true;
-          return stop_walk();
-        }
-      }
-      if (m_solid && m_r.unpacked_bytes > m_limits.ratio_floor) {
-        std::int64_t packed = data.packed_position();
-        if (packed > 0 && static_cast<double>(m_r.unpacked_bytes) > m_limits.max_ratio * static_cast<double>(packed)) {
-          m_r.findings.push_back(make_finding("PKG-COMPRESSION-RATIO", name,
-                                              "the archive unpacks to over " + std::to_string(static_cast<long long>(m_limits.max_ratio)) +
-                                                  "× its compressed size; reading stopped"));
-          stopped = true;
-          return stop_walk();
-        }
-      }
-      hash.update(c, n);
-      if (head.size() < k_head_bytes) head.append(c, std::min(n, k_head_bytes - head.size()));
-      if (n >= k_tail_bytes) tail.assign(c + n - k_tail_bytes, k_tail_bytes);
-      else {
-        tail.append(c, n);
-        if (tail.size() > k_tail_bytes) tail.erase(0, tail.size() - k_tail_bytes);
-      }
-      if (f.media.is_pdf) pdf.feed(c, n);
-      if (want_manifest && manifest.size() <= m_limits.max_manifest) manifest.append(c, std::min<std::size_t>(n, m_limits.max_manifest + 1 - manifest.size()));
-      if (m_sink) {
-        if (auto st = m_sink->write(c, n); !st) {
-          sink_status = st;
-          return st;
-        }
-      }
-      if (m_progress) m_progress(n);
-      return ok_status();
-    };
-
-    auto fail = [&](const Error& err) -> Status {
-      summarise_media(head, tail, f.media);
-      if (m_sink) m_sink->abort_file();
-      if (!sink_status) return sink_status;
-      if (err.kind == ErrorKind::interrupted) return err;
-      f.complete = false;
-      if (entry_cut) {
-        m_r.files.push_back(std::move(f));
-        return ok_status();
-      }
-      if (!stopped) {
-        m_r.corrupt = true;
-        m_r.findings.push_back(make_finding("PKG-CORRUPT", name, "entry data cannot be read: " + err.message));
-      }
-      m_r.files.push_back(std::move(f));
-      return stop_walk();
-    };
-
     const void* block = nullptr;
     std::size_t size = 0;
     auto first = data.next_block(&block, &size);
-    if (!first) return fail(first.error());
+    if (!first) return fail(fr, first.error());
     if (*first) {
       std::string_view peek(static_cast<const char*>(block), size);
-      f.media.is_pdf = peek.starts_with("%PDF-");
-      if (auto st = consume(block, size); !st) return fail(st.error());
+      fr.f.media.is_pdf = peek.starts_with("%PDF-");
+      if (auto st = consume(fr, data, block, size); !st) return fail(fr, st.error());
       if (peek.starts_with("PK\x03\x04")) {
-        f.media.is_zip = true;
-        // The nested reader pulls this entry's bytes; each block is consumed as it passes.
-        bool handed_first = false;
-        Error pull_error;
-        bool pull_failed = false;
-        ReadCallback pull = [&](const void** out, std::size_t* out_size) -> Result<bool> {
-          if (!handed_first) {
-            handed_first = true;
-            *out = block;
-            *out_size = size;
-            return true;
-          }
-          auto more = data.next_block(out, out_size);
-          if (!more) {
-            pull_failed = true;
-            pull_error = more.error();
-            return more.error();
-          }
-          if (*more) {
-            if (auto st = consume(*out, *out_size); !st) {
-              pull_failed = true;
-              pull_error = st.error();
-              return st.error();
-            }
-          }
-          return *more;
-        };
-        ZipInspectLimits zl;
-        zl.max_entries = m_limits.max_entries;
-        // The same bomb guard as for the package: the bundle may unpack to at most
-        // max_ratio times its own size (and never past the package limit).
-        const double own = static_cast<double>(zip_entry ? zip_entry->uncompressed_size : std::max<std::int64_t>(header_size, 0));
-        zl.max_unpacked = static_cast<std::uint64_t>(std::min(static_cast<double>(m_limits.max_unpacked),
-                                                              m_limits.max_ratio * own + static_cast<double>(m_limits.ratio_floor)));
-        // The head at this point is only the first block; the OCF check needs its first ~80 bytes.
-        auto inspection = inspect_nested_zip(name, head, pull, zl);
-        if (pull_failed) return fail(pull_error);
-        if (interrupted()) return fail(make_error(ErrorKind::interrupted, "interrupted"));
-        f.media.epub_findings = std::move(inspection.epub);
-        f.media.zip_findings = std::move(inspection.zip);
+        if (auto ended = inspect_zip_entry(fr, data, block, size, header_size)) return *ended;
       }
       for (;;) {
         auto more = data.next_block(&block, &size);
-        if (!more) return fail(more.error());
+        if (!more) return fail(fr, more.error());
         if (!*more) break;
-        if (auto st = consume(block, size); !st) return fail(st.error());
+        if (auto st = consume(fr, data, block, size); !st) return fail(fr, st.error());
       }
     }
-    summarise_media(head, tail, f.media);
-    if (f.media.is_pdf) {
-      pdf.finish();
-      f.media.pdf_encrypted = pdf.encrypted();
-      f.media.pdf_pages = pdf.pages();
+    return finish_file(fr);
+  }
+
+  // One block of an entry: limits first (the zip-bomb guards), then hash, media facts,
+  // the manifest text and the sink.
+  Status consume(FileRead& fr, EntryData& data, const void* p, std::size_t n) {
+    const std::string& name = fr.f.path;
+    const char* c = static_cast<const char*>(p);
+    fr.f.size += n;
+    m_r.unpacked_bytes += n;
+    if (m_r.unpacked_bytes > m_limits.max_unpacked) {
+      m_r.findings.push_back(make_finding("PKG-TOO-LARGE", name,
+                                          "unpacked size passes the limit of " + human_bytes(m_limits.max_unpacked) + "; reading stopped"));
+      fr.stopped = true;
+      return stop_walk();
     }
-    f.sha256 = hash.finish_hex();
+    if (fr.f.size > m_limits.ratio_floor && fr.zip_entry &&
+        static_cast<double>(fr.f.size) > m_limits.max_ratio * static_cast<double>(std::max<std::uint64_t>(fr.zip_entry->compressed_size, 1))) {
+      m_r.findings.push_back(make_finding("PKG-COMPRESSION-RATIO", name,
+                                          "unpacks to over " + std::to_string(static_cast<long long>(m_limits.max_ratio)) +
+                                              "× its packed size of " + human_bytes(fr.zip_entry->compressed_size) + "; reading stopped"));
+      fr.entry_cut = true;
+      return stop_walk();
+    }
+    if (m_solid && m_r.unpacked_bytes > m_limits.ratio_floor) {
+      std::int64_t packed = data.packed_position();
+      if (packed > 0 && static_cast<double>(m_r.unpacked_bytes) > m_limits.max_ratio * static_cast<double>(packed)) {
+        m_r.findings.push_back(make_finding("PKG-COMPRESSION-RATIO", name,
+                                            "the archive unpacks to over " + std::to_string(static_cast<long long>(m_limits.max_ratio)) +
+                                                "× its compressed size; reading stopped"));
+        fr.stopped = true;
+        return stop_walk();
+      }
+    }
+    fr.hash.update(c, n);
+    if (fr.head.size() < k_head_bytes) fr.head.append(c, std::min(n, k_head_bytes - fr.head.size()));
+    if (n >= k_tail_bytes) {
+      fr.tail.assign(c + n - k_tail_bytes, k_tail_bytes);
+    } else {
+      fr.tail.append(c, n);
+      if (fr.tail.size() > k_tail_bytes) fr.tail.erase(0, fr.tail.size() - k_tail_bytes);
+    }
+    if (fr.f.media.is_pdf) fr.pdf.feed(c, n);
+    if (fr.want_manifest && fr.manifest.size() <= m_limits.max_manifest)
+      fr.manifest.append(c, std::min<std::size_t>(n, m_limits.max_manifest + 1 - fr.manifest.size()));
     if (m_sink) {
-      if (auto st = m_sink->end_file(f.sha256, f.size); !st) return st;
+      if (auto st = m_sink->write(c, n); !st) {
+        fr.sink_status = st;
+        return st;
+      }
     }
-    if (want_manifest) m_manifests[name] = {std::move(manifest), f.size, f.sha256};
-    m_r.files.push_back(std::move(f));
+    if (m_progress) m_progress(n);
+    return ok_status();
+  }
+
+  // Reading an entry broke off: a limit (already a finding), corruption, an interrupt or
+  // the sink. Keeps what was learned; says whether the walk goes on.
+  Status fail(FileRead& fr, const Error& err) {
+    summarise_media(fr.head, fr.tail, fr.f.media);
+    if (m_sink) m_sink->abort_file();
+    if (!fr.sink_status) return fr.sink_status;
+    if (err.kind == ErrorKind::interrupted) return err;
+    fr.f.complete = false;
+    if (fr.entry_cut) {
+      m_r.files.push_back(std::move(fr.f));
+      return ok_status();
+    }
+    if (!fr.stopped) {
+      m_r.corrupt = true;
+      m_r.findings.push_back(make_finding("PKG-CORRUPT", fr.f.path, "entry data cannot be read: " + err.message));
+    }
+    m_r.files.push_back(std::move(fr.f));
+    return stop_walk();
+  }
+
+  // A zip inside the package (an EPUB, a courseware bundle) is inspected as its bytes
+  // stream past: the nested reader pulls this entry's blocks, each consumed as it goes.
+  // A value when reading this entry ended (what read_file returns); nullopt to go on.
+  std::optional<Status> inspect_zip_entry(FileRead& fr, EntryData& data, const void* first_block, std::size_t first_size,
+                           std::int64_t header_size) {
+    fr.f.media.is_zip = true;
+    bool handed_first = false;
+    Error pull_error;
+    bool pull_failed = false;
+    ReadCallback pull = [&](const void** out, std::size_t* out_size) -> Result<bool> {
+      if (!handed_first) {
+        handed_first = true;
+        *out = first_block;
+        *out_size = first_size;
+        return true;
+      }
+      auto more = data.next_block(out, out_size);
+      if (!more) {
+        pull_failed = true;
+        pull_error = more.error();
+        return more.error();
+      }
+      if (*more) {
+        if (auto st = consume(fr, data, *out, *out_size); !st) {
+          pull_failed = true;
+          pull_error = st.error();
+          return st.error();
+        }
+      }
+      return *more;
+    };
+    ZipInspectLimits zl;
+    zl.max_entries = m_limits.max_entries;
+    // The same bomb guard as for the package: the bundle may unpack to at most
+    // max_ratio times its own size (and never past the package limit).
+    const double own = static_cast<double>(fr.zip_entry ? fr.zip_entry->uncompressed_size : std::max<std::int64_t>(header_size, 0));
+    zl.max_unpacked = static_cast<std::uint64_t>(std::min(static_cast<double>(m_limits.max_unpacked),
+                                                          m_limits.max_ratio * own + static_cast<double>(m_limits.ratio_floor)));
+    // The head at this point is only the first block; the OCF check needs its first ~80 bytes.
+    auto inspection = inspect_nested_zip(fr.f.path, fr.head, pull, zl);
+    if (pull_failed) return fail(fr, pull_error);
+    if (interrupted()) return fail(fr, make_error(ErrorKind::interrupted, "interrupted"));
+    fr.f.media.epub_findings = std::move(inspection.epub);
+    fr.f.media.zip_findings = std::move(inspection.zip);
+    return std::nullopt;
+  }
+
+  Status finish_file(FileRead& fr) {
+    summarise_media(fr.head, fr.tail, fr.f.media);
+    if (fr.f.media.is_pdf) {
+      fr.pdf.finish();
+      fr.f.media.pdf_encrypted = fr.pdf.encrypted();
+      fr.f.media.pdf_pages = fr.pdf.pages();
+    }
+    fr.f.sha256 = fr.hash.finish_hex();
+    if (m_sink) {
+      if (auto st = m_sink->end_file(fr.f.sha256, fr.f.size); !st) return st;
+    }
+    if (fr.want_manifest) m_manifests[fr.f.path] = {std::move(fr.manifest), fr.f.size, fr.f.sha256};
+    m_r.files.push_back(std::move(fr.f));
     return ok_status();
   }
 

@@ -130,27 +130,33 @@ void check_text_controls(const json& v, std::string& pointer, const std::set<std
 
 }  // namespace
 
-void check_manifest(const ScanResult& scan, PackageReport& report) {
-  Findings& out = report.findings;
+namespace {
+
+// The manifest as JSON, or nullopt with the finding that says why there is none.
+std::optional<json> read_manifest_json(const ScanResult& scan, Findings& out) {
   if (!scan.manifest_found) {
-    if (scan.stopped_early) return;  // the manifest may sit among the entries never read
+    if (scan.stopped_early) return std::nullopt;  // the manifest may sit among the entries never read
     out.push_back(make_finding("PKG-MANIFEST-MISSING", scan.root_prefix + "manifest.json",
                                "no manifest.json at the package root"));
-    return;
+    return std::nullopt;
   }
   if (scan.manifest_text.empty() && scan.manifest_size > 0) {
     out.push_back(make_finding("MAN-TOO-LARGE", "manifest.json",
                                "manifest.json is " + std::to_string(scan.manifest_size) + " bytes, over 4 MiB"));
-    return;
+    return std::nullopt;
   }
   auto parsed = parse_manifest_text(scan.manifest_text);
   if (!parsed) {
     out.push_back(make_finding("MAN-JSON-SYNTAX", "manifest.json", parsed.error().message));
-    return;
+    return std::nullopt;
   }
-  const json& m = *parsed;
-  // Pointers the schema rejected: a declared size or hash that is malformed is reported
-  // once, not compared with the file as well (a size of -1 is no "size mismatch").
+  return std::move(parsed).value();
+}
+
+// Schema findings; returns the pointers the schema rejected: a declared size or hash
+// that is malformed is reported once, not compared with the file as well (a size of -1
+// is no "size mismatch").
+std::set<std::string> check_schema(const json& m, Findings& out) {
   std::set<std::string> rejected;
   for (const auto& v : manifest_schema().validate(m)) {
     rejected.insert(v.pointer);
@@ -159,15 +165,20 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
     else
       out.push_back(make_finding(v.finding.empty() ? "MAN-STRUCTURE" : v.finding, at(v.pointer), v.message));
   }
-  std::string pointer;
-  check_text_controls(m, pointer, rejected, out);
-  if (!m.is_object()) return;
-  BookRecord book = manifest_to_record(m);
-  check_book_meta(m.value("textbook", json::object()), book.meta, out);
+  return rejected;
+}
 
-  // files: each path safe, listed once, present with the declared size and hash.
-  std::map<std::string, const ScannedFile*> present;
-  for (const auto& f : scan.files) present.emplace(f.path, &f);
+// What check_files learns that check_contents needs.
+struct FileIndex {
+  std::map<std::string, const ScannedFile*> present;  // by path in the package
+  std::map<std::string, const FileDecl*> listed;      // by path in the manifest
+  const FileDecl* textbook = nullptr;                 // the one file with role textbook
+};
+
+// files: each path safe, listed once, present with the declared size and hash.
+FileIndex check_files(const ScanResult& scan, const BookRecord& book, const std::set<std::string>& rejected, Findings& out) {
+  FileIndex ix;
+  for (const auto& f : scan.files) ix.present.emplace(f.path, &f);
   // An entry whose name already has a finding (traversal, absolute, undecodable, NFD …)
   // is not also "unlisted", and a listed NFC name present only in NFD is not "missing":
   // the name finding is the cause.
@@ -178,9 +189,7 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
       if (f.code == "PKG-PATH-NFC" && f.entry.starts_with(scan.root_prefix))
         nfc_of_nfd.insert(to_nfc(f.entry.substr(scan.root_prefix.size())));
     }
-  std::map<std::string, const FileDecl*> listed;
   int textbooks = 0;
-  const FileDecl* textbook = nullptr;
   for (std::size_t i = 0; i < book.files.size(); ++i) {
     const FileDecl& d = book.files[i];
     const std::string ptr = at("/files/" + std::to_string(i) + "/path");
@@ -188,16 +197,16 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
     for (const auto& p : path_problems(d.path)) out.push_back(make_finding("MAN-FILE-PATH", ptr, d.path + ": " + p.detail));
     if (d.path == "manifest.json")
       out.push_back(make_finding("MAN-FILE-PATH", ptr, "manifest.json itself is not listed in files"));
-    if (!listed.emplace(d.path, &d).second) {
+    if (!ix.listed.emplace(d.path, &d).second) {
       out.push_back(make_finding("MAN-FILE-DUPLICATE", ptr, d.path + " is listed more than once"));
       continue;
     }
     if (d.role == "textbook") {
       ++textbooks;
-      textbook = &d;
+      ix.textbook = &d;
     }
-    auto it = present.find(d.path);
-    if (it == present.end()) {
+    auto it = ix.present.find(d.path);
+    if (it == ix.present.end()) {
       if (d.path != "manifest.json" && !scan.stopped_early && !nfc_of_nfd.contains(d.path))
         out.push_back(make_finding("PKG-FILE-MISSING", d.path, "listed in manifest files but not in the package"));
       continue;
@@ -217,16 +226,40 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
     }
   }
   for (const auto& f : scan.files)
-    if (!listed.count(f.path) && !badly_named.contains(scan.root_prefix + f.path))
+    if (!ix.listed.count(f.path) && !badly_named.contains(scan.root_prefix + f.path))
       out.push_back(make_finding("PKG-FILE-UNLISTED", f.path, "present in the package but not listed in manifest files"));
-  if (textbooks != 1)
+  if (textbooks != 1) {
     out.push_back(make_finding("MAN-TEXTBOOK-FILE", at("/files"),
                                std::to_string(textbooks) + " files have role \"textbook\"; exactly one must"));
-  else if (textbook->media_type != "application/pdf" && textbook->media_type != "application/epub+zip")
-    out.push_back(make_finding("MAN-TEXTBOOK-FILE", textbook->path,
-                               "the textbook is " + textbook->media_type + "; it must be a PDF or an EPUB 3"));
+  } else if (ix.textbook->media_type != "application/pdf" && ix.textbook->media_type != "application/epub+zip") {
+    out.push_back(make_finding("MAN-TEXTBOOK-FILE", ix.textbook->path,
+                               "the textbook is " + ix.textbook->media_type + "; it must be a PDF or an EPUB 3"));
+  }
+  return ix;
+}
 
-  // contents: lesson ids unique, resources point at listed files, page ranges fit the book.
+// One textbook_pages resource: a range that runs forward and fits the book.
+void check_pages(const ResourceDecl& res, const std::string& rp, const FileIndex& ix, Findings& out) {
+  if (res.kind != "textbook_pages") {
+    out.push_back(make_finding("MAN-RESOURCE-PAGES", at(rp + "/pages"), "pages are only for textbook_pages, not " + res.kind));
+    return;
+  }
+  int from = 0, to = 0;
+  if (!parse_pages(res.pages, from, to)) return;  // the schema reported the syntax
+  if (from > to) {
+    out.push_back(make_finding("MAN-RESOURCE-PAGES", at(rp + "/pages"), "page range " + res.pages + " runs backwards"));
+    return;
+  }
+  const std::string& book_file = res.file.empty() && ix.textbook ? ix.textbook->path : res.file;
+  auto it = ix.present.find(book_file);
+  if (it != ix.present.end() && it->second->media.pdf_pages > 0 && to > it->second->media.pdf_pages)
+    out.push_back(make_finding("MAN-PAGES-RANGE", at(rp + "/pages"),
+                               "pages " + res.pages + " but " + book_file + " has " +
+                                   std::to_string(it->second->media.pdf_pages) + " pages"));
+}
+
+// contents: lesson ids unique, resources point at listed files, page ranges fit the book.
+void check_contents(const BookRecord& book, const FileIndex& ix, Findings& out) {
   std::set<std::string> lesson_ids;
   for (std::size_t u = 0; u < book.contents.size(); ++u) {
     const auto& unit = book.contents[u];
@@ -238,28 +271,29 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
       for (std::size_t r = 0; r < lesson.resources.size(); ++r) {
         const auto& res = lesson.resources[r];
         const std::string rp = lp + "/resources/" + std::to_string(r);
-        if (!res.file.empty() && !listed.count(res.file))
+        if (!res.file.empty() && !ix.listed.count(res.file))
           out.push_back(make_finding("MAN-RESOURCE-FILE", at(rp + "/file"), res.file + " is not listed in files"));
-        if (res.pages.empty()) continue;
-        if (res.kind != "textbook_pages") {
-          out.push_back(make_finding("MAN-RESOURCE-PAGES", at(rp + "/pages"), "pages are only for textbook_pages, not " + res.kind));
-          continue;
-        }
-        int from = 0, to = 0;
-        if (!parse_pages(res.pages, from, to)) continue;  // the schema reported the syntax
-        if (from > to) {
-          out.push_back(make_finding("MAN-RESOURCE-PAGES", at(rp + "/pages"), "page range " + res.pages + " runs backwards"));
-          continue;
-        }
-        const std::string& book_file = res.file.empty() && textbook ? textbook->path : res.file;
-        auto it = present.find(book_file);
-        if (it != present.end() && it->second->media.pdf_pages > 0 && to > it->second->media.pdf_pages)
-          out.push_back(make_finding("MAN-PAGES-RANGE", at(rp + "/pages"),
-                                     "pages " + res.pages + " but " + book_file + " has " +
-                                         std::to_string(it->second->media.pdf_pages) + " pages"));
+        if (!res.pages.empty()) check_pages(res, rp, ix, out);
       }
     }
   }
+}
+
+}  // namespace
+
+void check_manifest(const ScanResult& scan, PackageReport& report) {
+  Findings& out = report.findings;
+  auto parsed = read_manifest_json(scan, out);
+  if (!parsed) return;
+  const json& m = *parsed;
+  const std::set<std::string> rejected = check_schema(m, out);
+  std::string pointer;
+  check_text_controls(m, pointer, rejected, out);
+  if (!m.is_object()) return;
+  BookRecord book = manifest_to_record(m);
+  check_book_meta(m.value("textbook", json::object()), book.meta, out);
+  const FileIndex ix = check_files(scan, book, rejected, out);
+  check_contents(book, ix, out);
   report.book = std::move(book);
 }
 
