@@ -75,19 +75,15 @@ void check_name(const std::string& where, std::string_view path, Findings& out) 
 }  // namespace
 
 long forbidden_ocf_char(std::string_view name) {
-  auto p = reinterpret_cast<const utf8proc_uint8_t*>(name.data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(name.size());
-  while (left > 0) {
-    utf8proc_int32_t cp = 0;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
-    if (n <= 0) return -1;
+  long found = -1;
+  const bool valid = for_each_codepoint(name, [&](char32_t c, std::string_view) {
+    const auto cp = static_cast<utf8proc_int32_t>(c);
     for (const auto& r : k_forbidden)
-      if (cp >= r.first && cp <= r.last) return cp;
-    if (is_plane_end_nonchar(cp)) return cp;
-    p += n;
-    left -= n;
-  }
-  return -1;
+      if (cp >= r.first && cp <= r.last) found = cp;
+    if (found < 0 && is_plane_end_nonchar(cp)) found = cp;
+    return found < 0;
+  });
+  return valid ? found : -1;
 }
 
 Findings check_ocf_names(std::string_view outer, const std::vector<std::string>& paths) {

@@ -12,16 +12,7 @@
 namespace eductl {
 
 bool is_valid_utf8(std::string_view s) {
-  auto p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
-  while (left > 0) {
-    utf8proc_int32_t cp = 0;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
-    if (n <= 0 || cp < 0) return false;
-    p += n;
-    left -= n;
-  }
-  return true;
+  return for_each_codepoint(s, [](char32_t, std::string_view) { return true; });
 }
 
 namespace {
@@ -159,21 +150,6 @@ bool is_unsafe_codepoint(char32_t cp) {
 }
 
 namespace {
-// Calls `visit(cp, bytes)` for each code point of valid UTF-8 text.
-template <class Visit>
-void for_each_codepoint(std::string_view utf8, Visit visit) {
-  auto p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(utf8.size());
-  while (left > 0) {
-    utf8proc_int32_t cp = 0;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
-    if (n <= 0 || cp < 0) return;
-    if (!visit(static_cast<char32_t>(cp), std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))))
-      return;
-    p += n;
-    left -= n;
-  }
-}
 }  // namespace
 
 std::optional<char32_t> first_unsafe_codepoint(std::string_view utf8) {

@@ -6,7 +6,27 @@
 #include <string>
 #include <string_view>
 
+#include <utf8proc.h>
+
 namespace eductl {
+
+// Calls `visit(cp, bytes)` for each code point of UTF-8 text until it returns false.
+// Returns false when the text is not valid UTF-8 (the visit stops there).
+template <class Visit>
+bool for_each_codepoint(std::string_view utf8, Visit visit) {
+  auto p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data());
+  auto left = static_cast<utf8proc_ssize_t>(utf8.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    const utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0 || cp < 0) return false;
+    if (!visit(static_cast<char32_t>(cp), std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))))
+      return true;
+    p += n;
+    left -= n;
+  }
+  return true;
+}
 
 bool is_valid_utf8(std::string_view s);
 // Decodes GBK/CP936 bytes to UTF-8; nullopt when the bytes are not valid GBK.
