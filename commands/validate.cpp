@@ -104,7 +104,7 @@ int run_validate(const ValidateOptions& opts, const Context& ctx) {
         if (!o.input.skipped.empty()) {
           // nothing to read: reported as skipped
         } else if (!o.error && !interrupted()) {
-          auto r = validate_package(inputs[i].path, limits, nullptr, [&](std::uint64_t n) { progress.add_bytes(n); });
+          auto r = validate_package(inputs[i].path, limits, [&](std::uint64_t n) { progress.add_bytes(n); });
           if (r) o.report = std::move(r).value();
           else o.error = r.error();
         } else if (!o.error) {

@@ -30,7 +30,7 @@ class TextbookPackageImporter final : public Importer {
     return looks_like_archive(input);
   }
   Result<std::vector<ImportItem>> read(const fs::path& input, const ImporterContext& ctx) const override {
-    auto report = validate_package(input, ctx.limits, nullptr, ctx.progress);
+    auto report = validate_package(input, ctx.limits, ctx.progress);
     if (!report) {
       if (report.error().kind == ErrorKind::bad_input) return one_item(unreadable_item(input.string(), report.error().message));
       return report.error();

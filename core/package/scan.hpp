@@ -1,7 +1,7 @@
 // One streaming pass over a package: every entry is checked for container-level rules
 // (paths, links, duplicates, limits), hashed, sniffed and, for zips inside, inspected;
-// the manifest is kept in memory. An optional BlobSink receives each file's bytes in
-// the same pass, which is how `import` stores content without reading it twice.
+// the manifest is kept in memory. An optional BlobSink receives file bytes as they
+// pass: import's second read uses one to stage the content the store lacks.
 #pragma once
 #include <atomic>
 #include <cstdint>

@@ -297,9 +297,9 @@ void check_manifest(const ScanResult& scan, PackageReport& report) {
   report.book = std::move(book);
 }
 
-Result<PackageReport> validate_package(const std::filesystem::path& path, const ScanLimits& limits, BlobSink* sink,
+Result<PackageReport> validate_package(const std::filesystem::path& path, const ScanLimits& limits,
                                        const ByteProgress& progress) {
-  auto scan = scan_package(path, limits, sink, progress);
+  auto scan = scan_package(path, limits, nullptr, progress);
   if (!scan) return scan.error();
   PackageReport report;
   report.path = path.string();

@@ -24,9 +24,10 @@ struct PackageReport {
   }
 };
 
-// Errors: bad_input when the path does not exist; interrupted; sink failures.
+// Reads the package once and writes nothing. Errors: bad_input when the path does not
+// exist; interrupted.
 Result<PackageReport> validate_package(const std::filesystem::path& path, const ScanLimits& limits,
-                                       BlobSink* sink = nullptr, const ByteProgress& progress = {});
+                                       const ByteProgress& progress = {});
 
 // The manifest checks on an already scanned package; exposed for unit tests.
 void check_manifest(const ScanResult& scan, PackageReport& report);
