@@ -137,6 +137,7 @@ int run_validate(const ValidateOptions& opts, const Context& ctx) {
         } else {
           progress.finish();
           print_package_text(ctx, o, opts.strict);
+          *ctx.out << std::flush;  // a log file keeps every judged package, even if the process is killed
         }
       });
   progress.finish();
