@@ -10,7 +10,7 @@
 # 4. --json prints one document on every failure; a catalogue held by another SQLite
 #    writer is exit 5; Ctrl-C during verify reports how far it got;
 # 5. catalogue strings are escaped on a terminal; NO_COLOR= (empty) keeps colour;
-#    --sample 0 is a usage error;
+#    --sample 0 is a usage error; stdout is flushed per item (a log survives kill -9);
 # 6. a full disk (a small tmpfs, where the machine allows mounting one): a package that
 #    does not fit fails cleanly and leaves nothing; an unchanged re-run still works.
 # shellcheck disable=SC2016  # jq filters
@@ -200,6 +200,29 @@ wait "$vpid" || rc=$?
 check "Ctrl-C during verify: exit 130" test "$rc" = 130
 check "... and the report says it was interrupted, with the count checked" \
   jq_true '.interrupted == true and .checked < .selected' "$tmp/int.json"
+
+# A log file of a long run keeps every finished item: stdout is flushed per item, so the
+# first package's line is in the file while a later one is still being read.
+logbatch="$tmp/logbatch"
+mkdir -p "$logbatch/zz-big"
+cp "$tmp/fx/valid.zip" "$logbatch/a-valid.zip"
+truncate -s 6G "$logbatch/zz-big/video.mp4"  # read and hashed for seconds
+echo '{}' >"$logbatch/zz-big/manifest.json"
+for cmd in validate import; do
+  rm -rf "$tmp/logdata"
+  "$E" --data "$tmp/logdata" "$cmd" --jobs 1 "$logbatch" >"$tmp/log.txt" 2>/dev/null &
+  lpid=$!
+  for _ in $(seq 200); do
+    grep -q 'a-valid.zip' "$tmp/log.txt" 2>/dev/null && break
+    sleep 0.05
+  done
+  still_running=0
+  kill -0 "$lpid" 2>/dev/null && still_running=1
+  kill -9 "$lpid" 2>/dev/null || true
+  wait "$lpid" 2>/dev/null || true
+  check "$cmd: the first package's line reaches the log while the run goes on" \
+    test "$still_running" = 1 -a "$(grep -c 'a-valid.zip' "$tmp/log.txt")" = 1
+done
 
 # --- 5. terminal safety and colour -------------------------------------------------------------
 sqlite3 "$d/catalog.sqlite" "UPDATE revisions SET title = 'evil' || char(27) || '[31m' || char(7) || 'title' || char(13)"
