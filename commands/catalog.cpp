@@ -31,10 +31,7 @@ std::string stage_text(const BookMeta& m) {
   return s;
 }
 
-std::string book_ref(const BookSummary& s) {
-  return s.record.meta.publisher_code.empty() ? s.record.package_id
-                                              : s.record.meta.publisher_code + "/" + s.record.package_id;
-}
+std::string book_ref(const BookSummary& s) { return book_ref(BookKey{s.record.meta.publisher_code, s.record.package_id}); }
 
 // Readers never write: a read-only folder or mount works, and a folder with no
 // catalogue (or one still being created) says so.

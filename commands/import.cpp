@@ -57,7 +57,7 @@ void print_item(const Context& ctx, const ImportItemResult& r) {
   // characters in a title or file name from driving the terminal.
   *ctx.out << paint(ctx, outcome_color(r.outcome), pad_right(what, 12)) << ' ' << printable(r.source);
   if (!r.key.package_id.empty())
-    *ctx.out << "  " << printable((r.key.publisher_code.empty() ? "" : r.key.publisher_code + "/") + r.key.package_id)
+    *ctx.out << "  " << printable(book_ref(r.key))
              << (r.revision ? " r" + std::to_string(*r.revision) : "");
   if (!r.title.empty()) *ctx.out << "  " << printable(r.title);
   *ctx.out << '\n';

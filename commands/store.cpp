@@ -24,8 +24,6 @@ struct GcOptions {
   bool force = false;
 };
 
-std::string book_ref(const BookKey& k) { return k.publisher_code.empty() ? k.package_id : k.publisher_code + "/" + k.package_id; }
-
 // A deterministic spread: every k-th object, at least one.
 std::vector<std::pair<std::string, std::uint64_t>> pick_sample(std::vector<std::pair<std::string, std::uint64_t>> objects,
                                                                double fraction) {

@@ -246,7 +246,7 @@ Result<ImportSummary> run_import(const fs::path& data_dir, const std::vector<fs:
     auto c = data.catalog(Access::read_write);
     if (!c) return c.error();
     catalog.emplace(std::move(c).value());
-  } else if (data.has_catalog()) {
+  } else {
     // A dry run writes nothing, not even a new data folder: it reads the catalogue
     // there is, and without one (or with one not yet created) every book is new.
     auto c = data.catalog(Access::read_only);

@@ -31,6 +31,10 @@ struct BookKey {
   std::string publisher_code;
   std::string package_id;
 };
+// "CODE/package_id", or the bare id for sources without publisher codes (listings).
+inline std::string book_ref(const BookKey& k) {
+  return k.publisher_code.empty() ? k.package_id : k.publisher_code + "/" + k.package_id;
+}
 
 struct BookSummary {
   std::int64_t id = 0;

@@ -3,12 +3,6 @@
 #include "core/util/fs.hpp"
 
 namespace eductl {
-namespace fs = std::filesystem;
-
-bool DataFolder::has_catalog() const {
-  std::error_code ec;
-  return fs::exists(catalog_file(), ec);
-}
 
 Result<WriterLock> DataFolder::lock(const char* purpose) const {
   if (auto st = make_dirs(m_root); !st) return st.error();

@@ -29,7 +29,6 @@ class DataFolder {
   std::filesystem::path public_dir() const { return m_root / "public"; }
   std::filesystem::path keys_dir() const { return m_root / "keys"; }
 
-  bool has_catalog() const;
   // Error locked (exit 5) naming the holder when another writer has the folder.
   Result<WriterLock> lock(const char* purpose) const;
   Result<Catalog> catalog(Access access) const;
