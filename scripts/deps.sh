@@ -9,10 +9,15 @@ packages=(
   # libraries (see README: why each one)
   libcli11-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libarchive-dev
   libssl-dev libxml2-dev libutf8proc-dev zlib1g-dev catch2 libsodium-dev
+  libcurl4-openssl-dev libmaxminddb-dev libicu-dev libpoppler-cpp-dev
   # tools used by the demo and the tests
   ffmpeg jq sqlite3 zip unzip zstd xz-utils poppler-utils strace util-linux bsdutils
   # the mirror signature tests check compatibility with the reference tool
   minisign
+  # mirror tests serve published trees with a real nginx; python3 runs the fault proxy
+  nginx-light python3 rsync
+  # usage tests build their own GeoIP2 database; the HTML report is checked in chromium
+  libmaxmind-db-writer-perl mmdb-bin chromium
   # libFuzzer targets (built with clang)
   clang libclang-rt-14-dev
 )
