@@ -16,9 +16,39 @@
 
 namespace eductl {
 
+namespace fs = std::filesystem;
+
+// Loads the secret key, asking for a password only when the file is encrypted.
+Result<minisign::SecretKey> load_signing_key(const fs::path& key_file) {
+  auto text = read_file(key_file, 64 << 10);
+  if (!text) return text.error();
+  auto encrypted = minisign::secret_key_is_encrypted(*text, key_file.string());
+  if (!encrypted) return encrypted.error();
+  std::optional<std::string> password;
+  if (*encrypted) {
+    auto pw = obtain_password("Password for " + printable(key_file.string()) + ": ", Confirm::once);
+    if (!pw) return pw.error();
+    password = std::move(pw).value();
+  }
+  auto key = minisign::parse_secret_key_file(*text, password, key_file.string());
+  if (password) wipe_secret(*password);
+  wipe_secret(*text);
+  return key;
+}
+
+// --trust takes a .pub file or, like minisign -P, the base64 key itself.
+Result<minisign::PublicKey> load_trusted_key(const std::string& trust) {
+  std::error_code ec;
+  if (fs::is_regular_file(trust, ec)) return minisign::load_public_key(trust);
+  auto key = minisign::parse_public_key(trust, "--trust");
+  // Base64 may contain '/', so a path-like value is only judged a path once it is no key.
+  if (!key && (trust.find('/') != std::string::npos || trust.ends_with(".pub")))
+    return make_error(ErrorKind::bad_input, "no such public key file, and not a base64 public key either", trust);
+  return key;
+}
+
 namespace {
 
-namespace fs = std::filesystem;
 
 constexpr const char* k_public_key_name = "eductl.pub";
 constexpr const char* k_secret_key_name = "eductl.key";
@@ -114,24 +144,6 @@ int run_keygen(const KeygenOptions& o, const Context& ctx) {
   return 0;
 }
 
-// Loads the secret key, asking for a password only when the file is encrypted.
-Result<minisign::SecretKey> load_signing_key(const fs::path& key_file) {
-  auto text = read_file(key_file, 64 << 10);
-  if (!text) return text.error();
-  auto encrypted = minisign::secret_key_is_encrypted(*text, key_file.string());
-  if (!encrypted) return encrypted.error();
-  std::optional<std::string> password;
-  if (*encrypted) {
-    auto pw = obtain_password("Password for " + printable(key_file.string()) + ": ", Confirm::once);
-    if (!pw) return pw.error();
-    password = std::move(pw).value();
-  }
-  auto key = minisign::parse_secret_key_file(*text, password, key_file.string());
-  if (password) wipe_secret(*password);
-  wipe_secret(*text);
-  return key;
-}
-
 int run_sign(const SignOptions& o, const Context& ctx) {
   const std::string sig_file = signature_path(o.file, o.output);
   auto key = load_signing_key(o.key);
@@ -161,17 +173,6 @@ std::string printable_comment(const std::string& comment) {
     out += '\t';
     start = tab + 1;
   }
-}
-
-// --trust takes a .pub file or, like minisign -P, the base64 key itself.
-Result<minisign::PublicKey> load_trusted_key(const std::string& trust) {
-  std::error_code ec;
-  if (fs::is_regular_file(trust, ec)) return minisign::load_public_key(trust);
-  auto key = minisign::parse_public_key(trust, "--trust");
-  // Base64 may contain '/', so a path-like value is only judged a path once it is no key.
-  if (!key && (trust.find('/') != std::string::npos || trust.ends_with(".pub")))
-    return make_error(ErrorKind::bad_input, "no such public key file, and not a base64 public key either", trust);
-  return key;
 }
 
 int run_verify(const VerifyOptions& o, const Context& ctx) {
@@ -261,9 +262,11 @@ void register_verify(CLI::App* mirror, Context& ctx, int& exit_code) {
 }  // namespace
 
 void register_mirror(CLI::App& app, Context& ctx, int& exit_code) {
-  CLI::App* mirror = app.add_subcommand("mirror", "Signed catalogue snapshots for provincial mirrors: keygen, sign, verify");
+  CLI::App* mirror = app.add_subcommand(
+      "mirror", "Signed catalogue snapshots for provincial mirrors: keygen, publish, sync, status, export, sign, verify");
   mirror->require_subcommand(1);
   register_keygen(mirror, ctx, exit_code);
+  register_snapshot_commands(mirror, ctx, exit_code);
   register_sign(mirror, ctx, exit_code);
   register_verify(mirror, ctx, exit_code);
 }

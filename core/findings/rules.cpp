@@ -171,6 +171,7 @@ constexpr Rule k_rules[] = {
      "Do not use the file; fetch it again from the upstream and report a repeat to its operators."},
     {"MIR-SIG-COMMENT", error, "mirror", "A signature's trusted comment was altered after signing (its global signature fails).",
      "Do not use the file; fetch the signature again from the upstream."},
+#include "core/findings/rules_mirror.inc"
 };
 
 }  // namespace

@@ -134,6 +134,14 @@ Result<BlobWriter> BlobStore::begin(const std::string& sha256, std::uint64_t siz
   return BlobWriter(fd, std::move(tmp), sha256, size);
 }
 
+StagedBlob BlobStore::adopt_verified(const fs::path& file, std::string sha256, std::uint64_t size) {
+  StagedBlob b;
+  b.m_tmp = file;
+  b.m_sha256 = std::move(sha256);
+  b.m_size = size;
+  return b;
+}
+
 Status BlobStore::commit(StagedBlob& blob, CommitStats& stats, std::set<fs::path>* dirs_to_sync) {
   const fs::path target = object_path(blob.m_sha256);
   if (has(blob.m_sha256, blob.m_size)) {

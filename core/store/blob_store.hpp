@@ -95,6 +95,9 @@ class BlobStore {
   bool has(const std::string& sha256, std::uint64_t size) const;
   // Starts a blob that must hash to `sha256` and be `size` bytes long.
   Result<BlobWriter> begin(const std::string& sha256, std::uint64_t size);
+  // Takes a file the caller hashed to `sha256` byte by byte as it wrote it (a verified
+  // download, on the staging folder's file system) as a staged blob, ready to commit.
+  static StagedBlob adopt_verified(const std::filesystem::path& file, std::string sha256, std::uint64_t size);
   // Flushes a staged blob and moves it into place, replacing a damaged object of that
   // name, or drops it when a sound object is already there. The object's directory is
   // fsynced now, or added to `dirs_to_sync` for one sync_dirs() after a batch of commits.

@@ -1,0 +1,175 @@
+#include "core/mirror/publish.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+#include <set>
+
+#include "core/mirror/tree.hpp"
+#include "core/util/cancel.hpp"
+#include "core/util/fs.hpp"
+#include "core/util/sha256.hpp"
+
+namespace eductl::mirror {
+namespace fs = std::filesystem;
+
+namespace {
+
+Status copy_file_synced(const fs::path& src, const fs::path& dst) {
+  int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (in < 0) return make_error(ErrorKind::internal, "cannot read: " + errno_text(errno), src.string());
+  fs::path tmp = dst;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) {
+    int e = errno;
+    ::close(in);
+    return make_error(ErrorKind::internal, "cannot write: " + errno_text(e), tmp.string());
+  }
+  std::vector<char> buf(1 << 20);
+  Status st = ok_status();
+  for (;;) {
+    ssize_t n = ::read(in, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      st = make_error(ErrorKind::internal, "cannot read: " + errno_text(errno), src.string());
+      break;
+    }
+    if (n == 0) break;
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = ::write(out, buf.data() + off, static_cast<std::size_t>(n - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        st = make_error(ErrorKind::internal, "cannot write: " + errno_text(errno), tmp.string());
+        break;
+      }
+      off += w;
+    }
+    if (!st) break;
+  }
+  if (st && ::fsync(out) != 0) st = make_error(ErrorKind::internal, "cannot sync: " + errno_text(errno), tmp.string());
+  ::close(in);
+  ::close(out);
+  if (st && ::rename(tmp.c_str(), dst.c_str()) != 0)
+    st = make_error(ErrorKind::internal, "cannot rename: " + errno_text(errno), dst.string());
+  if (!st) ::unlink(tmp.c_str());
+  return st;
+}
+
+}  // namespace
+
+Result<Placed> place_file(const fs::path& src, const fs::path& dst, std::uint64_t size) {
+  struct stat st {};
+  if (::lstat(dst.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) == size)
+    return Placed::present;
+  auto dirs = make_dirs(dst.parent_path());
+  if (!dirs) return dirs.error();
+  ::unlink(dst.c_str());  // a wrong-size leftover or a link planted there
+  if (::link(src.c_str(), dst.c_str()) == 0) return Placed::linked;
+  if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+    return make_error(ErrorKind::internal, "cannot link " + src.string() + ": " + errno_text(errno), dst.string());
+  auto copied = copy_file_synced(src, dst);
+  if (!copied) return copied.error();
+  return Placed::copied;
+}
+
+Result<PublishResult> publish(const DataFolder& data, const minisign::SecretKey& key, const PublishOptions& o) {
+  PublishResult r;
+  r.out = o.out;
+  r.key_id = minisign::key_id_hex(key.key_id());
+  auto catalog = data.catalog(Access::read_only);
+  if (!catalog) return catalog.error();
+  auto store = data.store(Access::read_only);
+  if (!store) return store.error();
+  auto made = make_dirs(o.out / "parts");
+  if (!made) return made.error();
+  auto lock = WriterLock::acquire(o.out / ".publish.lock", "mirror publish");
+  if (!lock) return lock.error();
+
+  auto previous = read_index_unverified(o.out);  // names files a reader may still fetch
+  std::int64_t now = o.now ? o.now : static_cast<std::int64_t>(std::time(nullptr));
+
+  auto books = catalog->list_books({});
+  if (!books) return books.error();
+  snapshot::Index index;
+  std::set<fs::path> dirs_to_sync;
+  for (const auto& summary : *books) {
+    if (interrupted()) return make_error(ErrorKind::interrupted, "interrupted; the published tree is unchanged");
+    BookKey key_of{summary.record.meta.publisher_code, summary.record.package_id};
+    auto detail = catalog->show_book(book_ref(key_of));
+    if (!detail) return detail.error();
+    snapshot::Part part{detail->current, detail->revisions.empty() ? "" : detail->revisions.back().digest, book_ref(key_of)};
+    for (const auto& rev : detail->revisions)
+      if (rev.revision == detail->current.revision) part.digest = rev.digest;
+    auto facts = snapshot::facts_of(part);
+    if (!o.selection.matches(facts)) continue;
+    std::string text = snapshot::part_json(part);
+    snapshot::PartEntry entry{facts, sha256_hex(text), text.size()};
+    std::set<std::string> seen;
+    for (const auto& f : part.record.files) {
+      if (f.sha256.empty() || !seen.insert(f.sha256).second) continue;
+      if (!store->has(f.sha256, f.size))
+        return make_error(ErrorKind::bad_input,
+                          "the content store lacks " + f.sha256 + " (" + part.book + ": " + f.path +
+                              "); run `eductl store verify` and import the book again before publishing");
+      fs::path dst = o.out / snapshot::object_path(f.sha256);
+      auto placed = place_file(store->object_path(f.sha256), dst, f.size);
+      if (!placed) return placed.error();
+      ++entry.blobs;
+      entry.bytes += f.size;
+      dirs_to_sync.insert(dst.parent_path());
+      if (*placed == Placed::linked) ++r.blobs_linked;
+      if (*placed == Placed::copied) ++r.blobs_copied;
+    }
+    fs::path part_file = o.out / snapshot::part_path(entry.sha256);
+    std::error_code ec;
+    if (!fs::exists(part_file, ec)) {
+      auto w = write_file_atomic(part_file, text);
+      if (!w) return w.error();
+      ++r.parts_written;
+    }
+    r.books++;
+    r.blobs += entry.blobs;
+    r.bytes += entry.bytes;
+    index.parts.push_back(std::move(entry));
+  }
+  for (const auto& d : dirs_to_sync) {
+    auto s = fsync_dir(d);
+    if (!s) return s.error();
+  }
+
+  std::int64_t prev_version = previous ? previous->version : 0;
+  index.version = std::max(prev_version + 1, now);
+  index.created = snapshot::format_utc(now);
+  index.expires = snapshot::format_utc(now + o.expires_seconds);
+  r.version = index.version;
+  r.created = index.created;
+  r.expires = index.expires;
+  index.origin = o.origin;
+  for (const auto& k : o.next_keys) index.next_keys.push_back(k.base64());
+  std::string text = snapshot::index_json(index);
+  std::string comment = "eductl snapshot version " + std::to_string(index.version) + " created " + index.created +
+                        " expires " + index.expires;
+  auto sig = minisign::sign(text, key, comment, "signature from eductl secret key " + r.key_id);
+  if (!sig) return sig.error();
+  if (interrupted()) return make_error(ErrorKind::interrupted, "interrupted; the published tree is unchanged");
+  // The previous index is kept beside the new one: the grace list for removal below.
+  if (previous) {
+    auto kept = write_file_atomic(o.out / "index.previous.json", snapshot::index_json(*previous));
+    if (!kept) return kept.error();
+  }
+  auto ws = write_file_atomic(o.out / snapshot::k_signature_file, sig->file_text());
+  if (!ws) return ws.error();
+  auto wi = write_file_atomic(o.out / snapshot::k_index_file, text);
+  if (!wi) return wi.error();
+
+  auto removed = remove_unnamed(o.out, index, previous ? &*previous : nullptr);
+  if (!removed) return removed.error();
+  r.removed = *removed;
+  return r;
+}
+
+}  // namespace eductl::mirror

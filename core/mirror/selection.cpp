@@ -1,0 +1,59 @@
+#include "core/mirror/selection.hpp"
+
+#include <algorithm>
+
+namespace eductl::snapshot {
+namespace {
+
+bool any_equal(const std::vector<std::string>& wanted, const std::string& value) {
+  return wanted.empty() || std::find(wanted.begin(), wanted.end(), value) != wanted.end();
+}
+
+void describe_list(std::string& out, const char* name, const std::vector<std::string>& v) {
+  if (v.empty()) return;
+  if (!out.empty()) out += ' ';
+  out += name;
+  out += '=';
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + v[i];
+}
+
+}  // namespace
+
+bool Selection::matches(const PartFacts& f) const {
+  if (!any_equal(stages, f.stage) || !any_equal(subjects, f.subject) || !any_equal(publishers, f.publisher) ||
+      !any_equal(kinds, f.kind))
+    return false;
+  // A book is named as CODE/package_id or by its bare package id.
+  if (!books.empty()) {
+    auto slash = f.book.find('/');
+    std::string bare = slash == std::string::npos ? f.book : f.book.substr(slash + 1);
+    if (!any_equal(books, f.book) && !any_equal(books, bare)) return false;
+  }
+  // Editions match as a substring, as `catalog list --edition` does ("人教" finds "人教版").
+  if (!editions.empty() && std::none_of(editions.begin(), editions.end(), [&](const std::string& e) {
+        return f.edition.find(e) != std::string::npos;
+      }))
+    return false;
+  if (!grades.empty()) {
+    if (!f.grade) return false;
+    if (std::none_of(grades.begin(), grades.end(), [&](int g) { return g >= f.grade->from && g <= f.grade->to; }))
+      return false;
+  }
+  return true;
+}
+
+std::string Selection::describe() const {
+  std::string out;
+  describe_list(out, "stage", stages);
+  std::vector<std::string> g;
+  for (int x : grades) g.push_back(std::to_string(x));
+  describe_list(out, "grade", g);
+  describe_list(out, "subject", subjects);
+  describe_list(out, "edition", editions);
+  describe_list(out, "publisher", publishers);
+  describe_list(out, "kind", kinds);
+  describe_list(out, "book", books);
+  return out.empty() ? "all books" : out;
+}
+
+}  // namespace eductl::snapshot

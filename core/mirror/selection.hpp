@@ -1,0 +1,27 @@
+// Which books a publish, sync or export takes: a primary-school site takes only primary
+// books. Matching uses the facts the signed index carries, so a partial mirror never
+// fetches the parts of books it does not want.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/mirror/snapshot.hpp"
+
+namespace eductl::snapshot {
+
+struct Selection {
+  std::vector<std::string> stages, subjects, editions, publishers, books, kinds;
+  std::vector<int> grades;  // a book is taken when its grade span holds any of these
+
+  bool empty() const {
+    return stages.empty() && subjects.empty() && editions.empty() && publishers.empty() && books.empty() &&
+           kinds.empty() && grades.empty();
+  }
+  // Every non-empty list must match (AND across options, OR within one).
+  bool matches(const PartFacts& f) const;
+  // "stage=primary grade=1,2" for logs and status; "all books" when empty.
+  std::string describe() const;
+};
+
+}  // namespace eductl::snapshot

@@ -1,0 +1,85 @@
+#include "core/mirror/state.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/util/fs.hpp"
+
+namespace eductl::mirror {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+fs::path state_file(const fs::path& data_root) { return data_root / "mirror.json"; }
+
+namespace {
+json selection_json(const snapshot::Selection& s) {
+  return {{"stages", s.stages}, {"grades", s.grades},         {"subjects", s.subjects}, {"editions", s.editions},
+          {"publishers", s.publishers}, {"books", s.books}, {"kinds", s.kinds}};
+}
+snapshot::Selection selection_of(const json& j) {
+  snapshot::Selection s;
+  s.stages = j.value("stages", std::vector<std::string>{});
+  s.grades = j.value("grades", std::vector<int>{});
+  s.subjects = j.value("subjects", std::vector<std::string>{});
+  s.editions = j.value("editions", std::vector<std::string>{});
+  s.publishers = j.value("publishers", std::vector<std::string>{});
+  s.books = j.value("books", std::vector<std::string>{});
+  s.kinds = j.value("kinds", std::vector<std::string>{});
+  return s;
+}
+}  // namespace
+
+Result<std::optional<MirrorState>> load_state(const fs::path& root) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(state_file(root), ec))) return std::optional<MirrorState>{};
+  auto text = read_file(state_file(root), 1 << 20);
+  if (!text) return text.error();
+  try {
+    json j = json::parse(*text);
+    MirrorState s;
+    s.upstream = j.at("upstream").get<std::string>();
+    s.trusted_key = j.at("trusted_key").get<std::string>();
+    s.next_keys = j.value("next_keys", std::vector<std::string>{});
+    s.version = j.value("version", std::int64_t{0});
+    s.index_sha256 = j.value("index_sha256", "");
+    s.created = j.value("created", "");
+    s.expires = j.value("expires", "");
+    s.origin = j.value("origin", "");
+    s.snapshot_dir = j.value("snapshot_dir", "");
+    s.previous_snapshot_dir = j.value("previous_snapshot_dir", "");
+    s.etag = j.value("etag", "");
+    s.last_modified = j.value("last_modified", "");
+    s.synced_at = j.value("synced_at", "");
+    s.books = j.value("books", std::uint64_t{0});
+    s.blobs = j.value("blobs", std::uint64_t{0});
+    s.bytes = j.value("bytes", std::uint64_t{0});
+    if (j.contains("selection")) s.selection = selection_of(j.at("selection"));
+    return std::optional<MirrorState>(std::move(s));
+  } catch (const std::exception& e) {
+    return make_error(ErrorKind::bad_input, std::string("the mirror's state file is damaged: ") + e.what(),
+                      state_file(root).string());
+  }
+}
+
+Status save_state(const fs::path& root, const MirrorState& s) {
+  json j = {{"schema", "eductl.mirror-state/1"},
+            {"upstream", s.upstream},
+            {"trusted_key", s.trusted_key},
+            {"next_keys", s.next_keys},
+            {"version", s.version},
+            {"index_sha256", s.index_sha256},
+            {"created", s.created},
+            {"expires", s.expires},
+            {"origin", s.origin},
+            {"snapshot_dir", s.snapshot_dir},
+            {"previous_snapshot_dir", s.previous_snapshot_dir},
+            {"etag", s.etag},
+            {"last_modified", s.last_modified},
+            {"synced_at", s.synced_at},
+            {"books", s.books},
+            {"blobs", s.blobs},
+            {"bytes", s.bytes},
+            {"selection", selection_json(s.selection)}};
+  return write_file_atomic(state_file(root), j.dump(2) + "\n");
+}
+
+}  // namespace eductl::mirror
