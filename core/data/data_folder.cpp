@@ -10,6 +10,12 @@ Result<WriterLock> DataFolder::lock(const char* purpose) const {
 }
 
 Result<Catalog> DataFolder::catalog(Access access) const {
+  std::error_code ec;
+  if (access == Access::read_write && std::filesystem::exists(std::filesystem::symlink_status(mirror_state_file(), ec)))
+    return make_error(ErrorKind::usage,
+                      "this data folder is a mirror: its catalogue is the upstream's signed snapshot and is read-only "
+                      "(import into the upstream and publish; `eductl mirror status` names it)",
+                      m_root.string());
   return Catalog::open(catalog_file(), access == Access::read_only ? CatalogAccess::read_only : CatalogAccess::read_write);
 }
 

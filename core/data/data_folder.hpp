@@ -28,9 +28,13 @@ class DataFolder {
   std::filesystem::path snapshots_dir() const { return m_root / "snapshots"; }
   std::filesystem::path public_dir() const { return m_root / "public"; }
   std::filesystem::path keys_dir() const { return m_root / "keys"; }
+  // Present only in a mirror's folder (core/mirror/state.hpp): its catalogue comes from
+  // the upstream's signed snapshot and is never written by anything else.
+  std::filesystem::path mirror_state_file() const { return m_root / "mirror.json"; }
 
   // Error locked (exit 5) naming the holder when another writer has the folder.
   Result<WriterLock> lock(const char* purpose) const;
+  // read_write is refused in a mirror's folder (exit 2): import into the upstream.
   Result<Catalog> catalog(Access access) const;
   Result<BlobStore> store(Access access) const;
 

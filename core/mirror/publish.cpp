@@ -161,10 +161,21 @@ Result<PublishResult> publish(const DataFolder& data, const minisign::SecretKey&
     auto kept = write_file_atomic(o.out / "index.previous.json", snapshot::index_json(*previous));
     if (!kept) return kept.error();
   }
+  struct stat old_index {};
+  const bool had_index = ::stat((o.out / snapshot::k_index_file).c_str(), &old_index) == 0;
   auto ws = write_file_atomic(o.out / snapshot::k_signature_file, sig->file_text());
   if (!ws) return ws.error();
   auto wi = write_file_atomic(o.out / snapshot::k_index_file, text);
   if (!wi) return wi.error();
+  // HTTP servers derive validators from mtime and size (nginx's ETag, Last-Modified): two
+  // publishes in one second with indexes of one length would look unchanged to a
+  // mirror's conditional request. The new index's mtime is made later than the old one's.
+  struct stat new_index {};
+  if (had_index && ::stat((o.out / snapshot::k_index_file).c_str(), &new_index) == 0 &&
+      new_index.st_mtim.tv_sec <= old_index.st_mtim.tv_sec) {
+    struct timespec times[2] = {{0, UTIME_OMIT}, {old_index.st_mtim.tv_sec + 1, 0}};
+    ::utimensat(AT_FDCWD, (o.out / snapshot::k_index_file).c_str(), times, 0);
+  }
 
   auto removed = remove_unnamed(o.out, index, previous ? &*previous : nullptr);
   if (!removed) return removed.error();

@@ -2,13 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/data/data_folder.hpp"
 #include "core/util/fs.hpp"
 
 namespace eductl::mirror {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-fs::path state_file(const fs::path& data_root) { return data_root / "mirror.json"; }
+fs::path state_file(const fs::path& data_root) { return DataFolder(data_root).mirror_state_file(); }
 
 namespace {
 json selection_json(const snapshot::Selection& s) {
