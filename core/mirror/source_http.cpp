@@ -283,6 +283,7 @@ class HttpSource final : public Source {
                              url(w.name));
           break;
         }
+        queue.push_back(std::move(t));
       }
       if (fatal) break;
       if (!active.empty()) {
@@ -384,7 +385,10 @@ class HttpSource final : public Source {
     t.range_requested = offset > 0;
     if (t.range_requested) t.headers = curl_slist_append(t.headers, ("If-Range: " + validator).c_str());
     CURL* e = make_easy(t, w.name, t.headers);
-    if (t.range_requested) curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(offset));
+    // CURLOPT_RANGE, not RESUME_FROM: a 200 answer (Range ignored, If-Range failed) is
+    // then the whole file, which on_body takes from the start instead of failing.
+    std::string range = std::to_string(offset) + "-";
+    if (t.range_requested) curl_easy_setopt(e, CURLOPT_RANGE, range.c_str());
     curl_multi_add_handle(m_multi, e);
     return ok_status();
   }

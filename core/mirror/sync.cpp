@@ -363,6 +363,10 @@ Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
     }
   }
   if (interrupted()) return make_error(ErrorKind::interrupted, "interrupted before the switch; the mirror is unchanged");
+  // Nothing is switched to unless every blob it names is in the store.
+  for (const auto& [sha, size] : blob_sizes)
+    if (!store->has(sha, size))
+      return make_error(ErrorKind::internal, "blob " + sha + " was not fetched; the mirror is unchanged (run the sync again)");
   // The snapshot the mirror serves already, for the same books: the fetch above repaired
   // whatever blobs were missing, and there is nothing to switch.
   if (state && state->index_sha256 == index_sha && state->selection.describe() == selection.describe() &&

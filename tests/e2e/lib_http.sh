@@ -4,6 +4,7 @@
 # shellcheck shell=bash
 
 _servers=()
+_lib_http_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 _stop_servers() {
   local pid
   for pid in "${_servers[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -73,7 +74,7 @@ nginx_requests() { wc -l <"$nginx_dir/access.log"; }
 start_proxy() {
   local port
   port=$(free_port)
-  python3 "$(dirname "${BASH_SOURCE[0]}")/fault_proxy.py" --listen "$port" --upstream "$1" --rules "$2" \
+  python3 "$_lib_http_dir/fault_proxy.py" --listen "$port" --upstream "$1" --rules "$2" \
     --log "$tmp/proxy-$port.log" &
   _servers+=($!)
   proxy_url="http://127.0.0.1:$port/"
