@@ -30,4 +30,24 @@ rc=0
 "$eductl" --json mirror verify "$tmp/index.json" --trust "$tmp/keys/eductl.pub" >"$tmp/verify-bad.json" || rc=$?
 [[ $rc == 1 ]] || { echo "FAIL mirror verify of a changed file: exit $rc, want 1"; exit 1; }
 "$check" "$src/schemas/eductl.mirror.verify-1.schema.json" "$tmp/verify-bad.json"
-echo "5 passed, 0 failed"
+# mirror publish / sync / status / export, and the published documents themselves
+"$eductl" --json --data "$tmp/data" mirror publish --key "$tmp/keys/eductl.key" >"$tmp/publish.json"
+"$check" "$src/schemas/eductl.mirror.publish-1.schema.json" "$tmp/publish.json"
+"$check" "$src/schemas/eductl.snapshot-1.schema.json" "$tmp/data/public/index.json"
+for part in "$tmp"/data/public/parts/*.json; do
+  "$check" "$src/schemas/eductl.snapshot-part-1.schema.json" "$part"
+done
+"$eductl" --json --data "$tmp/mirror" mirror sync "$tmp/data/public" --trust "$tmp/keys/eductl.pub" >"$tmp/sync.json"
+"$check" "$src/schemas/eductl.mirror.sync-1.schema.json" "$tmp/sync.json"
+"$eductl" --json --data "$tmp/mirror" mirror status --deep >"$tmp/status.json"
+"$check" "$src/schemas/eductl.mirror.status-1.schema.json" "$tmp/status.json"
+"$eductl" --json --data "$tmp/data" mirror status >"$tmp/status-publisher.json"
+"$check" "$src/schemas/eductl.mirror.status-1.schema.json" "$tmp/status-publisher.json"
+"$eductl" --json --data "$tmp/mirror" mirror export "$tmp/usb" >"$tmp/export.json"
+"$check" "$src/schemas/eductl.mirror.export-1.schema.json" "$tmp/export.json"
+printf 'x' >>"$tmp/usb/index.json"
+rc=0
+"$eductl" --json --data "$tmp/mirror2" mirror sync "$tmp/usb" --trust "$tmp/keys/eductl.pub" >"$tmp/sync-refused.json" || rc=$?
+[[ $rc == 1 ]] || { echo "FAIL sync of a tampered export: exit $rc, want 1"; exit 1; }
+"$check" "$src/schemas/eductl.mirror.sync-1.schema.json" "$tmp/sync-refused.json"
+echo "13 passed, 0 failed"
