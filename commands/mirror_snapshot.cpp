@@ -36,10 +36,6 @@ struct SelectionArgs {
   }
 };
 
-json selection_json(const snapshot::Selection& s) {
-  return {{"stage", s.stages},         {"grade", s.grades}, {"subject", s.subjects}, {"edition", s.editions},
-          {"publisher", s.publishers}, {"kind", s.kinds},   {"book", s.books}};
-}
 
 // "7d", "12h", "90m", "3600s", "3600": seconds; throws CLI::ValidationError.
 std::int64_t parse_duration(const std::string& text) {
@@ -114,7 +110,7 @@ int run_publish(const PublishArgs& a, const Context& ctx) {
                      {"created", r->created}, {"expires", r->expires}, {"key_id", r->key_id}, {"books", r->books},
                      {"blobs", r->blobs}, {"bytes", r->bytes}, {"parts_written", r->parts_written},
                      {"blobs_linked", r->blobs_linked}, {"blobs_copied", r->blobs_copied}, {"removed", r->removed},
-                     {"selection", selection_json(o.selection)}});
+                     {"selection", snapshot::selection_to_json(o.selection)}});
   } else {
     *ctx.out << "published version " << r->version << " to " << printable(r->out.string()) << ": " << r->books
              << " books, " << r->blobs << " blobs, " << human_bytes(r->bytes) << "; signed by key " << r->key_id
@@ -254,7 +250,7 @@ int run_status(const StatusArgs& a, const Context& ctx) {
         auto k = minisign::parse_public_key(r->state->trusted_key);
         return k ? minisign::key_id_hex(k->key_id) : std::string();
       }();
-      doc["selection"] = selection_json(r->state->selection);
+      doc["selection"] = snapshot::selection_to_json(r->state->selection);
     } else {
       doc["upstream"] = nullptr;
     }

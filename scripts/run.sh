@@ -34,4 +34,25 @@ run "$eductl" --data "$data" catalog list
 run "$eductl" --data "$data" catalog show PEP/pep-math-g7-upper
 run "$eductl" --data "$data" catalog stats
 run "$eductl" --data "$data" store verify
+
+# Mirrors: the central site signs a snapshot, nginx serves it, a province syncs it over
+# HTTP, a primary school syncs only its books from the province, and a USB disk carries
+# the province's copy to a school with no network.
+# shellcheck source=tests/e2e/lib.sh
+source tests/e2e/lib.sh
+# shellcheck source=tests/e2e/lib_http.sh
+source tests/e2e/lib_http.sh
+mirrors=$demo/mirrors
+rm -rf "$mirrors" && mkdir -p "$mirrors"
+run "$eductl" mirror keygen --out "$demo/keys" --no-password --comment "demo signing key"
+run "$eductl" --data "$data" mirror publish --key "$demo/keys/eductl.key" --origin "demo central site"
+start_nginx "$(realpath "$data")/public" && central=$nginx_url
+run "$eductl" --data "$mirrors/province" mirror sync "$central" --trust "$demo/keys/eductl.pub"
+start_nginx "$(realpath "$mirrors/province")/public" && province=$nginx_url
+run "$eductl" --data "$mirrors/school" mirror sync "$province" --trust "$demo/keys/eductl.pub" --stage primary
+run "$eductl" --data "$mirrors/school" catalog list
+run "$eductl" --data "$mirrors/province" mirror export "$mirrors/usb-disk" --stage junior
+run "$eductl" --data "$mirrors/offline-school" mirror sync "$mirrors/usb-disk" --trust "$demo/keys/eductl.pub"
+run "$eductl" --data "$mirrors/offline-school" mirror status
 printf '\nThe catalogue and content store are in %s/; try: %s --data %s catalog list --stage junior\n' "$data" "$eductl" "$data"
+printf 'Mirrors are in %s/ (province, school, usb-disk, offline-school); try: %s --data %s/province mirror status\n' "$mirrors" "$eductl" "$mirrors"

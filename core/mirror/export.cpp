@@ -188,6 +188,10 @@ Result<ExportResult> export_tree(const DataFolder& data, const ExportOptions& o)
   if (!r.findings.empty()) return r;  // no index: the export is not finished
   // One flush for all the bytes, then the index that vouches for them.
   if (auto s = sync_file_system(o.dir); !s) return s.error();
+  // Which books the disk holds: `mirror sync DIR` takes these when given no filters.
+  nlohmann::json info = {{"schema", "eductl.mirror.export-info/1"}, {"version", index.version},
+                         {"selection", snapshot::selection_to_json(o.selection)}, {"books", r.books}};
+  if (auto s = write_file_atomic(o.dir / k_export_info, info.dump() + "\n"); !s) return s.error();
   if (auto s = write_file_atomic(o.dir / snapshot::k_signature_file, *sig_text); !s) return s.error();
   if (auto s = write_file_atomic(o.dir / snapshot::k_index_file, *index_text); !s) return s.error();
   auto removed = remove_unnamed(o.dir, index, nullptr);

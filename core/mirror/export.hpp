@@ -14,6 +14,10 @@
 
 namespace eductl::mirror {
 
+// Beside the index in an export: the selection it was written with (unsigned: it only
+// chooses books, every byte is still checked against the signed index).
+constexpr const char* k_export_info = "export.json";
+
 struct ExportOptions {
   std::filesystem::path dir;
   snapshot::Selection selection;

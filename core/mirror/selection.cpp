@@ -56,4 +56,30 @@ std::string Selection::describe() const {
   return out.empty() ? "all books" : out;
 }
 
+nlohmann::json selection_to_json(const Selection& s) {
+  return {{"stage", s.stages},         {"grade", s.grades}, {"subject", s.subjects}, {"edition", s.editions},
+          {"publisher", s.publishers}, {"kind", s.kinds},   {"book", s.books}};
+}
+
+Selection selection_from_json(const nlohmann::json& j) {
+  Selection s;
+  if (!j.is_object()) return s;
+  auto strings = [&](const char* key, std::vector<std::string>& out) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_array()) return;
+    for (const auto& v : *it)
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  };
+  strings("stage", s.stages);
+  strings("subject", s.subjects);
+  strings("edition", s.editions);
+  strings("publisher", s.publishers);
+  strings("kind", s.kinds);
+  strings("book", s.books);
+  if (auto it = j.find("grade"); it != j.end() && it->is_array())
+    for (const auto& v : *it)
+      if (v.is_number_integer()) s.grades.push_back(v.get<int>());
+  return s;
+}
+
 }  // namespace eductl::snapshot

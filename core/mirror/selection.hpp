@@ -2,6 +2,7 @@
 // books. Matching uses the facts the signed index carries, so a partial mirror never
 // fetches the parts of books it does not want.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,5 +24,10 @@ struct Selection {
   // "stage=primary grade=1,2" for logs and status; "all books" when empty.
   std::string describe() const;
 };
+
+// {"stage": [...], "grade": [...], ...}: in --json reports, mirror.json and export.json.
+nlohmann::json selection_to_json(const Selection& s);
+// Missing keys are empty lists; values of the wrong type are ignored.
+Selection selection_from_json(const nlohmann::json& j);
 
 }  // namespace eductl::snapshot

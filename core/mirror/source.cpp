@@ -25,7 +25,7 @@ Result<std::unique_ptr<Source>> open_source(const std::string& source, const Htt
   std::error_code ec;
   if (!fs::is_directory(source, ec))
     return make_error(ErrorKind::bad_input, "is not a folder (give a published tree, an export, or an http(s):// URL)", source);
-  return make_local_source(source);
+  return make_local_source(fs::absolute(source).lexically_normal());
 }
 
 VerifiedSink::VerifiedSink(const Wanted& wanted, fs::path work_dir) : m_wanted(wanted), m_work_dir(std::move(work_dir)) {

@@ -11,23 +11,6 @@ using nlohmann::json;
 
 fs::path state_file(const fs::path& data_root) { return DataFolder(data_root).mirror_state_file(); }
 
-namespace {
-json selection_json(const snapshot::Selection& s) {
-  return {{"stages", s.stages}, {"grades", s.grades},         {"subjects", s.subjects}, {"editions", s.editions},
-          {"publishers", s.publishers}, {"books", s.books}, {"kinds", s.kinds}};
-}
-snapshot::Selection selection_of(const json& j) {
-  snapshot::Selection s;
-  s.stages = j.value("stages", std::vector<std::string>{});
-  s.grades = j.value("grades", std::vector<int>{});
-  s.subjects = j.value("subjects", std::vector<std::string>{});
-  s.editions = j.value("editions", std::vector<std::string>{});
-  s.publishers = j.value("publishers", std::vector<std::string>{});
-  s.books = j.value("books", std::vector<std::string>{});
-  s.kinds = j.value("kinds", std::vector<std::string>{});
-  return s;
-}
-}  // namespace
 
 Result<std::optional<MirrorState>> load_state(const fs::path& root) {
   std::error_code ec;
@@ -53,7 +36,7 @@ Result<std::optional<MirrorState>> load_state(const fs::path& root) {
     s.books = j.value("books", std::uint64_t{0});
     s.blobs = j.value("blobs", std::uint64_t{0});
     s.bytes = j.value("bytes", std::uint64_t{0});
-    if (j.contains("selection")) s.selection = selection_of(j.at("selection"));
+    if (j.contains("selection")) s.selection = snapshot::selection_from_json(j.at("selection"));
     return std::optional<MirrorState>(std::move(s));
   } catch (const std::exception& e) {
     return make_error(ErrorKind::bad_input, std::string("the mirror's state file is damaged: ") + e.what(),
@@ -79,7 +62,7 @@ Status save_state(const fs::path& root, const MirrorState& s) {
             {"books", s.books},
             {"blobs", s.blobs},
             {"bytes", s.bytes},
-            {"selection", selection_json(s.selection)}};
+            {"selection", snapshot::selection_to_json(s.selection)}};
   return write_file_atomic(state_file(root), j.dump(2) + "\n");
 }
 

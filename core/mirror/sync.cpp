@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "core/db/sqlite.hpp"
+#include "core/mirror/export.hpp"
 #include "core/mirror/snapshot.hpp"
 #include "core/mirror/state.hpp"
 #include "core/mirror/tree.hpp"
@@ -216,11 +217,20 @@ Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
   } else {
     trusted = *o.trust;
   }
-  snapshot::Selection selection = o.selection ? *o.selection : (state ? state->selection : snapshot::Selection{});
-
   auto src = open_source(o.source, o.http);
   if (!src) return src.error();
   Source& source = **src;
+  snapshot::Selection selection = o.selection ? *o.selection : (state ? state->selection : snapshot::Selection{});
+  // An export on a disk holds the books it was written for: with no filters given, a
+  // mirror without a selection of its own takes those.
+  if (!o.selection && selection.empty() && !source.is_remote()) {
+    auto info = source.get_small(k_export_info, 1 << 20, nullptr);
+    if (info) {
+      auto j = nlohmann::json::parse(info->body, nullptr, false);
+      if (!j.is_discarded() && j.is_object() && j.contains("selection"))
+        selection = snapshot::selection_from_json(j["selection"]);
+    }
+  }
   r.upstream = source.describe();
   r.previous_version = state ? state->version : 0;
   r.trusted_key_id = minisign::key_id_hex(trusted.key_id);
