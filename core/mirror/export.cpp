@@ -100,16 +100,6 @@ struct Copier {
   }
 };
 
-Status sync_file_system(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return make_error(ErrorKind::internal, "cannot open: " + errno_text(errno), dir.string());
-  int rc = ::syncfs(fd);
-  int e = errno;
-  ::close(fd);
-  if (rc != 0) return make_error(ErrorKind::internal, "cannot flush the disk: " + errno_text(e), dir.string());
-  return ok_status();
-}
-
 }  // namespace
 
 Result<ExportResult> export_tree(const DataFolder& data, const ExportOptions& o) {

@@ -217,8 +217,10 @@ class HttpSource final : public Source {
       int running = 0;
       curl_multi_perform(m_multi, &running);
       int left = 0;
+      bool finished_any = false;
       while (CURLMsg* msg = curl_multi_info_read(m_multi, &left)) {
         if (msg->msg != CURLMSG_DONE) continue;
+        finished_any = true;
         auto it = std::find_if(active.begin(), active.end(), [&](auto& t) { return t->easy == msg->easy_handle; });
         if (it == active.end()) continue;
         std::unique_ptr<Transfer> t = std::move(*it);
@@ -286,6 +288,7 @@ class HttpSource final : public Source {
         queue.push_back(std::move(t));
       }
       if (fatal) break;
+      if (finished_any && !queue.empty()) continue;  // start the next transfers before waiting
       if (!active.empty()) {
         curl_multi_poll(m_multi, nullptr, 0, 100, nullptr);
       } else if (!queue.empty()) {
@@ -339,7 +342,6 @@ class HttpSource final : public Source {
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "eductl/" EDUCTL_VERSION);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);

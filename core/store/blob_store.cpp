@@ -142,7 +142,7 @@ StagedBlob BlobStore::adopt_verified(const fs::path& file, std::string sha256, s
   return b;
 }
 
-Status BlobStore::commit(StagedBlob& blob, CommitStats& stats, std::set<fs::path>* dirs_to_sync) {
+Status BlobStore::commit(StagedBlob& blob, CommitStats& stats, std::set<fs::path>* dirs_to_sync, bool bytes_synced) {
   const fs::path target = object_path(blob.m_sha256);
   if (has(blob.m_sha256, blob.m_size)) {
     ++stats.dedup_blobs;
@@ -152,13 +152,15 @@ Status BlobStore::commit(StagedBlob& blob, CommitStats& stats, std::set<fs::path
   }
   const bool replacing = fs::exists(fs::symlink_status(target));
   // The bytes must be durable before the name that vouches for them appears.
-  int fd = ::open(blob.m_tmp.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::fdatasync(fd) != 0) {
-    int err = errno;
-    if (fd >= 0) ::close(fd);
-    return make_error(ErrorKind::internal, "cannot flush to the content store: " + errno_text(err), blob.m_tmp.string());
+  if (!bytes_synced) {
+    int fd = ::open(blob.m_tmp.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::fdatasync(fd) != 0) {
+      int err = errno;
+      if (fd >= 0) ::close(fd);
+      return make_error(ErrorKind::internal, "cannot flush to the content store: " + errno_text(err), blob.m_tmp.string());
+    }
+    ::close(fd);
   }
-  ::close(fd);
   if (auto st = make_dirs(target.parent_path()); !st) return st;
   // rename() replaces a damaged object (or a link planted at its name) atomically.
   if (::rename(blob.m_tmp.c_str(), target.c_str()) != 0)

@@ -101,7 +101,10 @@ class BlobStore {
   // Flushes a staged blob and moves it into place, replacing a damaged object of that
   // name, or drops it when a sound object is already there. The object's directory is
   // fsynced now, or added to `dirs_to_sync` for one sync_dirs() after a batch of commits.
-  Status commit(StagedBlob& blob, CommitStats& stats, std::set<std::filesystem::path>* dirs_to_sync = nullptr);
+  // `bytes_synced`: the caller flushed the staged bytes already (one syncfs for a batch
+  // of downloads), so the per-blob fdatasync is skipped.
+  Status commit(StagedBlob& blob, CommitStats& stats, std::set<std::filesystem::path>* dirs_to_sync = nullptr,
+                bool bytes_synced = false);
   Status sync_dirs(const std::set<std::filesystem::path>& dirs) const;
 
   // Re-hashes the named objects; stops at an interrupt with what was checked so far.

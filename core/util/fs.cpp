@@ -120,4 +120,14 @@ Result<std::string> read_file(const fs::path& path, std::uint64_t max_bytes) {
   return std::move(r.data);
 }
 
+Status sync_file_system(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return make_error(ErrorKind::internal, "cannot open: " + errno_text(errno), dir.string());
+  int rc = ::syncfs(fd);
+  int e = errno;
+  ::close(fd);
+  if (rc != 0) return make_error(ErrorKind::internal, "cannot flush the disk: " + errno_text(e), dir.string());
+  return ok_status();
+}
+
 }  // namespace eductl

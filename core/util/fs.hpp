@@ -31,6 +31,8 @@ BoundedRead read_untrusted_file(const std::filesystem::path& path, std::uint64_t
 // The same, as a Result: a refusal is an ErrorKind::bad_input error.
 Result<std::string> read_file(const std::filesystem::path& path, std::uint64_t max_bytes = 64ull << 20);
 Status fsync_dir(const std::filesystem::path& dir);
+// syncfs(2) on the file system holding `dir`: one flush for a batch of files.
+Status sync_file_system(const std::filesystem::path& dir);
 Status make_dirs(const std::filesystem::path& dir);
 std::string errno_text(int err);
 

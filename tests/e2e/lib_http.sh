@@ -28,9 +28,10 @@ wait_port() {
   return 1
 }
 
-# start_nginx ROOT: serves ROOT on a free port; sets $nginx_port and $nginx_url.
+# start_nginx ROOT [DIRECTIVES]: serves ROOT on a free port (DIRECTIVES go in its
+# location, e.g. "autoindex on;"); sets $nginx_port, $nginx_url and $nginx_dir.
 start_nginx() {
-  local root=$1 dir
+  local root=$1 directives=${2:-} dir
   command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || { echo "nginx is not installed (apt-get install nginx-light)" >&2; return 1; }
   dir=$(mktemp -d "$tmp/nginx.XXXX")
   nginx_port=$(free_port)
@@ -55,7 +56,7 @@ http {
   server {
     listen 127.0.0.1:$nginx_port;
     root $root;
-    location / { }
+    location / { $directives }
   }
 }
 CONF
