@@ -73,6 +73,36 @@ std::string human_age(std::int64_t s) {
   return std::to_string(s / 86400) + " days";
 }
 
+// A progress line that starts when the core knows the totals (after the plan) and is
+// fed running totals of bytes and files.
+class PlannedProgress {
+ public:
+  PlannedProgress(const Context& ctx, std::string label, std::string unit)
+      : m_ctx(ctx), m_label(std::move(label)), m_unit(std::move(unit)) {}
+  std::function<void(std::uint64_t, std::uint64_t)> on_plan() {
+    return [this](std::uint64_t files, std::uint64_t bytes) {
+      if (files > 0) m_line = std::make_unique<ProgressLine>(m_ctx, ProgressSpec{m_label, m_unit, files, bytes});
+    };
+  }
+  std::function<void(std::uint64_t, std::uint64_t)> on_progress() {
+    return [this](std::uint64_t bytes, std::uint64_t files) {
+      if (!m_line) return;
+      m_line->add_bytes(bytes - m_bytes);
+      for (; m_files < files; ++m_files) m_line->item_done();
+      m_bytes = bytes;
+    };
+  }
+  void finish() {
+    if (m_line) m_line->finish();
+  }
+
+ private:
+  const Context& m_ctx;
+  std::string m_label, m_unit;
+  std::unique_ptr<ProgressLine> m_line;
+  std::uint64_t m_bytes = 0, m_files = 0;
+};
+
 // ---------------------------------------------------------------- publish
 struct PublishArgs {
   std::string out;
@@ -163,19 +193,11 @@ int run_sync(const SyncArgs& a, const Context& ctx) {
   o.http.stall_timeout = a.stall_timeout;
   o.http.retries = a.retries;
   o.http.backoff = a.backoff;
-  std::unique_ptr<ProgressLine> progress;
-  std::uint64_t last_bytes = 0, last_files = 0;
-  o.on_plan = [&](std::uint64_t files, std::uint64_t bytes) {
-    if (files > 0) progress = std::make_unique<ProgressLine>(ctx, ProgressSpec{"sync", "blobs", files, bytes});
-  };
-  o.progress = [&](std::uint64_t bytes, std::uint64_t files) {
-    if (!progress) return;
-    progress->add_bytes(bytes - last_bytes);
-    for (; last_files < files; ++last_files) progress->item_done();
-    last_bytes = bytes;
-  };
+  PlannedProgress progress(ctx, "sync", "blobs");
+  o.on_plan = progress.on_plan();
+  o.progress = progress.on_progress();
   auto r = mirror::sync(data, o);
-  if (progress) progress->finish();
+  progress.finish();
   if (!r) return report_error(ctx, r.error());
   const char* outcome = r->outcome == mirror::SyncOutcome::updated     ? "updated"
                         : r->outcome == mirror::SyncOutcome::unchanged ? "unchanged"
@@ -291,19 +313,11 @@ int run_export(const ExportArgs& a, const Context& ctx) {
   o.dir = a.dir;
   o.selection = a.select.selection;
   o.verify_existing = a.verify;
-  std::unique_ptr<ProgressLine> progress;
-  std::uint64_t last_bytes = 0, last_files = 0;
-  o.on_plan = [&](std::uint64_t files, std::uint64_t bytes) {
-    progress = std::make_unique<ProgressLine>(ctx, ProgressSpec{"export", "files", files, bytes});
-  };
-  o.progress = [&](std::uint64_t bytes, std::uint64_t files) {
-    if (!progress) return;
-    progress->add_bytes(bytes - last_bytes);
-    for (; last_files < files; ++last_files) progress->item_done();
-    last_bytes = bytes;
-  };
+  PlannedProgress progress(ctx, "export", "files");
+  o.on_plan = progress.on_plan();
+  o.progress = progress.on_progress();
   auto r = mirror::export_tree(data, o);
-  if (progress) progress->finish();
+  progress.finish();
   if (!r) return report_error(ctx, r.error());
   const bool ok = r->findings.empty();
   if (ctx.json) {

@@ -16,91 +16,6 @@
 namespace eductl::mirror {
 namespace fs = std::filesystem;
 
-namespace {
-
-enum class CopyOutcome { copied, kept, source_missing, source_corrupt };
-
-struct Copier {
-  std::vector<char> buf = std::vector<char>(1 << 20);
-  bool verify_existing = false;
-
-  // Hashes while copying; the file gets its final name only when its bytes are right.
-  Result<CopyOutcome> copy(const fs::path& src, const fs::path& dst, const std::string& sha, std::uint64_t size,
-                           const std::function<void(std::uint64_t)>& moved) {
-    struct stat st {};
-    if (::lstat(dst.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) == size) {
-      if (!verify_existing || hash_file(dst) == sha) return CopyOutcome::kept;
-    }
-    int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-    if (in < 0) return CopyOutcome::source_missing;
-    if (auto s = make_dirs(dst.parent_path()); !s) {
-      ::close(in);
-      return s.error();
-    }
-    fs::path tmp = dst.string() + ".partial";
-    int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (out < 0) {
-      int e = errno;
-      ::close(in);
-      return make_error(ErrorKind::internal, "cannot write: " + errno_text(e), tmp.string());
-    }
-    Sha256 hash;
-    std::uint64_t total = 0;
-    std::optional<Error> err;
-    for (;;) {
-      if (interrupted()) {
-        err = make_error(ErrorKind::interrupted, "interrupted; run the export again to resume");
-        break;
-      }
-      ssize_t n = ::read(in, buf.data(), buf.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        err = make_error(ErrorKind::internal, "read error: " + errno_text(errno), src.string());
-        break;
-      }
-      if (n == 0) break;
-      hash.update(buf.data(), static_cast<std::size_t>(n));
-      total += static_cast<std::uint64_t>(n);
-      for (ssize_t off = 0; off < n && !err;) {
-        ssize_t w = ::write(out, buf.data() + off, static_cast<std::size_t>(n - off));
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) err = make_error(ErrorKind::internal, "cannot write: " + errno_text(errno), tmp.string());
-        else off += w;
-      }
-      if (err) break;
-      if (moved) moved(static_cast<std::uint64_t>(n));
-    }
-    ::close(in);
-    ::close(out);
-    if (err) {
-      if (err->kind != ErrorKind::interrupted) ::unlink(tmp.c_str());
-      return *err;
-    }
-    if (total != size || hash.finish_hex() != sha) {
-      ::unlink(tmp.c_str());
-      return CopyOutcome::source_corrupt;
-    }
-    if (::rename(tmp.c_str(), dst.c_str()) != 0)
-      return make_error(ErrorKind::internal, "cannot rename: " + errno_text(errno), dst.string());
-    return CopyOutcome::copied;
-  }
-
-  std::string hash_file(const fs::path& p) {
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return {};
-    Sha256 h;
-    for (;;) {
-      ssize_t n = ::read(fd, buf.data(), buf.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      h.update(buf.data(), static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    return h.finish_hex();
-  }
-};
-
-}  // namespace
 
 Result<ExportResult> export_tree(const DataFolder& data, const ExportOptions& o) {
   ExportResult r;
@@ -139,7 +54,7 @@ Result<ExportResult> export_tree(const DataFolder& data, const ExportOptions& o)
   if (o.on_plan) o.on_plan(parts.size() + blobs.size(), total_bytes);
   if (auto s = make_dirs(o.dir); !s) return s.error();
 
-  Copier copier;
+  VerifiedCopier copier;
   copier.verify_existing = o.verify_existing;
   std::uint64_t done_bytes = 0, done_files = 0;
   auto moved = [&](std::uint64_t n) {

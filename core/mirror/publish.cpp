@@ -16,52 +16,9 @@
 namespace eductl::mirror {
 namespace fs = std::filesystem;
 
-namespace {
 
-Status copy_file_synced(const fs::path& src, const fs::path& dst) {
-  int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (in < 0) return make_error(ErrorKind::internal, "cannot read: " + errno_text(errno), src.string());
-  fs::path tmp = dst;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (out < 0) {
-    int e = errno;
-    ::close(in);
-    return make_error(ErrorKind::internal, "cannot write: " + errno_text(e), tmp.string());
-  }
-  std::vector<char> buf(1 << 20);
-  Status st = ok_status();
-  for (;;) {
-    ssize_t n = ::read(in, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      st = make_error(ErrorKind::internal, "cannot read: " + errno_text(errno), src.string());
-      break;
-    }
-    if (n == 0) break;
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = ::write(out, buf.data() + off, static_cast<std::size_t>(n - off));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) {
-        st = make_error(ErrorKind::internal, "cannot write: " + errno_text(errno), tmp.string());
-        break;
-      }
-      off += w;
-    }
-    if (!st) break;
-  }
-  if (st && ::fsync(out) != 0) st = make_error(ErrorKind::internal, "cannot sync: " + errno_text(errno), tmp.string());
-  ::close(in);
-  ::close(out);
-  if (st && ::rename(tmp.c_str(), dst.c_str()) != 0)
-    st = make_error(ErrorKind::internal, "cannot rename: " + errno_text(errno), dst.string());
-  if (!st) ::unlink(tmp.c_str());
-  return st;
-}
-
-}  // namespace
-
-Result<Placed> place_file(const fs::path& src, const fs::path& dst, std::uint64_t size) {
+Result<Placed> place_file(VerifiedCopier& copier, const fs::path& src, const fs::path& dst, const std::string& sha,
+                          std::uint64_t size) {
   struct stat st {};
   if (::lstat(dst.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) == size)
     return Placed::present;
@@ -71,8 +28,11 @@ Result<Placed> place_file(const fs::path& src, const fs::path& dst, std::uint64_
   if (::link(src.c_str(), dst.c_str()) == 0) return Placed::linked;
   if (errno != EXDEV && errno != EPERM && errno != EMLINK)
     return make_error(ErrorKind::internal, "cannot link " + src.string() + ": " + errno_text(errno), dst.string());
-  auto copied = copy_file_synced(src, dst);
+  auto copied = copier.copy(src, dst, sha, size);
   if (!copied) return copied.error();
+  if (*copied == CopyOutcome::source_corrupt || *copied == CopyOutcome::source_missing)
+    return make_error(ErrorKind::bad_input, "the content store's object is damaged or missing; run `eductl store verify`",
+                      src.string());
   return Placed::copied;
 }
 
@@ -95,7 +55,7 @@ Result<PublishResult> publish(const DataFolder& data, const minisign::SecretKey&
   auto books = catalog->list_books({});
   if (!books) return books.error();
   snapshot::Index index;
-  std::set<fs::path> dirs_to_sync;
+  VerifiedCopier copier;
   for (const auto& summary : *books) {
     if (interrupted()) return make_error(ErrorKind::interrupted, "interrupted; the published tree is unchanged");
     BookKey key_of{summary.record.meta.publisher_code, summary.record.package_id};
@@ -116,11 +76,10 @@ Result<PublishResult> publish(const DataFolder& data, const minisign::SecretKey&
                           "the content store lacks " + f.sha256 + " (" + part.book + ": " + f.path +
                               "); run `eductl store verify` and import the book again before publishing");
       fs::path dst = o.out / snapshot::object_path(f.sha256);
-      auto placed = place_file(store->object_path(f.sha256), dst, f.size);
+      auto placed = place_file(copier, store->object_path(f.sha256), dst, f.sha256, f.size);
       if (!placed) return placed.error();
       ++entry.blobs;
       entry.bytes += f.size;
-      dirs_to_sync.insert(dst.parent_path());
       if (*placed == Placed::linked) ++r.blobs_linked;
       if (*placed == Placed::copied) ++r.blobs_copied;
     }
@@ -136,10 +95,8 @@ Result<PublishResult> publish(const DataFolder& data, const minisign::SecretKey&
     r.bytes += entry.bytes;
     index.parts.push_back(std::move(entry));
   }
-  for (const auto& d : dirs_to_sync) {
-    auto s = fsync_dir(d);
-    if (!s) return s.error();
-  }
+  // One flush for every link, copy and part, before the index that names them.
+  if (auto s = sync_file_system(o.out); !s) return s.error();
 
   std::int64_t prev_version = previous ? previous->version : 0;
   index.version = std::max(prev_version + 1, now);

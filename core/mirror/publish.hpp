@@ -12,6 +12,7 @@
 #include "core/data/data_folder.hpp"
 #include "core/mirror/minisign.hpp"
 #include "core/mirror/selection.hpp"
+#include "core/mirror/tree.hpp"
 #include "core/util/result.hpp"
 
 namespace eductl::mirror {
@@ -39,9 +40,10 @@ struct PublishResult {
 Result<PublishResult> publish(const DataFolder& data, const minisign::SecretKey& key, const PublishOptions& options);
 
 // Puts `src` at `dst` (a blob-by-hash path) unless a file of that size is there: a hard
-// link when both are on one file system (one copy on disk), else a copy written to a
-// temp name, fsynced and renamed.
+// link when both are on one file system (one copy on disk), else a copy hashed on the
+// way (VerifiedCopier); the caller flushes the file system once for the batch.
 enum class Placed { present, linked, copied };
-Result<Placed> place_file(const std::filesystem::path& src, const std::filesystem::path& dst, std::uint64_t size);
+Result<Placed> place_file(VerifiedCopier& copier, const std::filesystem::path& src, const std::filesystem::path& dst,
+                          const std::string& sha, std::uint64_t size);
 
 }  // namespace eductl::mirror

@@ -262,36 +262,31 @@ Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
     r.requests = source.requests_made();
     return r;
   }
-  if (std::holds_alternative<Findings>(*got)) {
+  // A refusal: the findings, and the mirror still at its previous version.
+  auto refuse = [&](Findings findings) {
     r.outcome = SyncOutcome::refused;
-    r.findings = std::get<Findings>(*got);
+    r.findings = std::move(findings);
     r.version = r.previous_version;
     r.requests = source.requests_made();
     return r;
-  }
+  };
+  if (std::holds_alternative<Findings>(*got)) return refuse(std::get<Findings>(*got));
   Verified v = std::move(std::get<Verified>(*got));
   r.bytes_transferred += v.index_text.size() + v.signature_text.size();
   r.key_rotated = v.rotated;
   if (v.rotated) r.trusted_key_id = minisign::key_id_hex(v.signer.key_id);
   const std::string index_sha = sha256_hex(v.index_text);
-  auto refuse = [&](Finding f) {
-    r.outcome = SyncOutcome::refused;
-    r.findings.push_back(std::move(f));
-    r.version = r.previous_version;
-    r.requests = source.requests_made();
-    return r;
-  };
   if (state && v.index.version < state->version)
-    return refuse(make_finding("MIR-ROLLBACK", "index.json",
+    return refuse(Findings{make_finding("MIR-ROLLBACK", "index.json",
                                "the upstream offers version " + std::to_string(v.index.version) + ", older than this mirror's " +
-                                   std::to_string(state->version)));
+                                   std::to_string(state->version))});
   if (state && v.index.version == state->version && index_sha != state->index_sha256)
-    return refuse(make_finding("MIR-VERSION-REUSED", "index.json",
-                               "version " + std::to_string(v.index.version) + " was synced before with other content"));
+    return refuse(Findings{make_finding("MIR-VERSION-REUSED", "index.json",
+                               "version " + std::to_string(v.index.version) + " was synced before with other content")});
   auto expires = snapshot::parse_utc(v.index.expires);
   if (!o.allow_expired && expires && *expires <= now)
-    return refuse(make_finding("MIR-EXPIRED", "index.json",
-                               "the snapshot (version " + std::to_string(v.index.version) + ") expired at " + v.index.expires));
+    return refuse(Findings{make_finding("MIR-EXPIRED", "index.json",
+                               "the snapshot (version " + std::to_string(v.index.version) + ") expired at " + v.index.expires)});
 
   // Parts: those of the chosen books; reused from the served tree when held already.
   auto store = data.store(Access::read_write);
@@ -317,13 +312,7 @@ Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
     auto fetched = source.get_many(want_parts, data.tmp_dir(), {});
     if (!fetched) return fetched.error();
     r.bytes_transferred += fetched->bytes_transferred;
-    if (!fetched->findings.empty()) {
-      r.outcome = SyncOutcome::refused;
-      r.findings = fetched->findings;
-      r.version = r.previous_version;
-      r.requests = source.requests_made();
-      return r;
-    }
+    if (!fetched->findings.empty()) return refuse(fetched->findings);
     for (auto& f : fetched->done) part_texts[want_parts[f.index].sha256] = std::move(f.body);
     r.parts_fetched = fetched->done.size();
   }
@@ -332,17 +321,17 @@ Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
   for (const auto* e : chosen) {
     auto parsed = snapshot::parse_part(part_texts[e->sha256], snapshot::part_path(e->sha256));
     if (!parsed.part) {
-      return refuse(parsed.findings.front());
+      return refuse(parsed.findings);
     }
     if (parsed.part->book != e->facts.book)
-      return refuse(make_finding("MIR-PART-MISMATCH", snapshot::part_path(e->sha256),
-                                 "the index names this part for " + e->facts.book + ", but it describes " + parsed.part->book));
+      return refuse(Findings{make_finding("MIR-PART-MISMATCH", snapshot::part_path(e->sha256),
+                                 "the index names this part for " + e->facts.book + ", but it describes " + parsed.part->book)});
     for (const auto& f : parsed.part->record.files) {
       if (f.sha256.empty()) continue;
       auto [it, fresh] = blob_sizes.emplace(f.sha256, f.size);
       if (!fresh && it->second != f.size)
-        return refuse(make_finding("MIR-PART-MALFORMED", snapshot::part_path(e->sha256),
-                                   "blob " + f.sha256 + " is given two sizes"));
+        return refuse(Findings{make_finding("MIR-PART-MALFORMED", snapshot::part_path(e->sha256),
+                                   "blob " + f.sha256 + " is given two sizes")});
     }
     parts.push_back(std::move(*parsed.part));
   }
@@ -377,13 +366,7 @@ Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
     }
     // The renames' directories, flushed by one syncfs too (a mirror commits thousands).
     if (auto s = sync_file_system(data.objects_dir()); !s) return s.error();
-    if (!fetched->findings.empty()) {
-      r.outcome = SyncOutcome::refused;
-      r.findings = fetched->findings;
-      r.version = r.previous_version;
-      r.requests = source.requests_made();
-      return r;
-    }
+    if (!fetched->findings.empty()) return refuse(fetched->findings);
   }
   if (interrupted()) return make_error(ErrorKind::interrupted, "interrupted before the switch; the mirror is unchanged");
   // Nothing is switched to unless every blob it names is in the store.

@@ -1,7 +1,12 @@
 #include "core/mirror/tree.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+
+#include "core/util/cancel.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/sha256.hpp"
 
@@ -55,6 +60,80 @@ Result<std::uint64_t> remove_unnamed(const fs::path& tree, const snapshot::Index
     if (::unlink(it->path().c_str()) == 0) ++removed;
   }
   return removed;
+}
+
+Result<CopyOutcome> VerifiedCopier::copy(const fs::path& src, const fs::path& dst, const std::string& sha,
+                                       std::uint64_t size, const std::function<void(std::uint64_t)>& moved) {
+  struct stat st {};
+  if (::lstat(dst.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) == size) {
+    if (!verify_existing || hash_file(dst) == sha) return CopyOutcome::kept;
+  }
+  int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return CopyOutcome::source_missing;
+  if (auto s = make_dirs(dst.parent_path()); !s) {
+    ::close(in);
+    return s.error();
+  }
+  fs::path tmp = dst.string() + ".partial";
+  int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (out < 0) {
+    int e = errno;
+    ::close(in);
+    return make_error(ErrorKind::internal, "cannot write: " + errno_text(e), tmp.string());
+  }
+  Sha256 hash;
+  std::uint64_t total = 0;
+  std::optional<Error> err;
+  for (;;) {
+    if (interrupted()) {
+      err = make_error(ErrorKind::interrupted, "interrupted; run the export again to resume");
+      break;
+    }
+    ssize_t n = ::read(in, m_buf.data(), m_buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      err = make_error(ErrorKind::internal, "read error: " + errno_text(errno), src.string());
+      break;
+    }
+    if (n == 0) break;
+    hash.update(m_buf.data(), static_cast<std::size_t>(n));
+    total += static_cast<std::uint64_t>(n);
+    for (ssize_t off = 0; off < n && !err;) {
+      ssize_t w = ::write(out, m_buf.data() + off, static_cast<std::size_t>(n - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) err = make_error(ErrorKind::internal, "cannot write: " + errno_text(errno), tmp.string());
+      else off += w;
+    }
+    if (err) break;
+    if (moved) moved(static_cast<std::uint64_t>(n));
+  }
+  ::close(in);
+  ::close(out);
+  if (err) {
+    if (err->kind != ErrorKind::interrupted) ::unlink(tmp.c_str());
+    return *err;
+  }
+  if (total != size || hash.finish_hex() != sha) {
+    ::unlink(tmp.c_str());
+    return CopyOutcome::source_corrupt;
+  }
+  if (::rename(tmp.c_str(), dst.c_str()) != 0)
+    return make_error(ErrorKind::internal, "cannot rename: " + errno_text(errno), dst.string());
+  return CopyOutcome::copied;
+}
+
+std::string VerifiedCopier::hash_file(const fs::path& p) {
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return {};
+  Sha256 h;
+  for (;;) {
+    ssize_t n = ::read(fd, m_buf.data(), m_buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    h.update(m_buf.data(), static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return h.finish_hex();
 }
 
 }  // namespace eductl::mirror

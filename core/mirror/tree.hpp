@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <vector>
 #include <optional>
 #include <set>
 #include <string>
@@ -23,5 +25,22 @@ std::set<std::string> blobs_named(const std::filesystem::path& tree, const snaps
 // Removes part and blob files that neither index names; returns how many went.
 Result<std::uint64_t> remove_unnamed(const std::filesystem::path& tree, const snapshot::Index& current,
                                      const snapshot::Index* previous);
+
+enum class CopyOutcome { copied, kept, source_missing, source_corrupt };
+
+// Copies files of a tree (blob or part, named by hash), hashing while it copies: the copy
+// gets its final name only when its bytes are the ones its name says, and a file already
+// there with the right size is kept (re-hashed first with `verify_existing`). Nothing is
+// flushed: callers flush the file system once for a batch (sync_file_system).
+class VerifiedCopier {
+ public:
+  bool verify_existing = false;
+  Result<CopyOutcome> copy(const std::filesystem::path& src, const std::filesystem::path& dst, const std::string& sha,
+                           std::uint64_t size, const std::function<void(std::uint64_t)>& moved = {});
+
+ private:
+  std::string hash_file(const std::filesystem::path& p);
+  std::vector<char> m_buf = std::vector<char>(1 << 20);
+};
 
 }  // namespace eductl::mirror

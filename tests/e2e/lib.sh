@@ -25,6 +25,13 @@ check() {  # check DESCRIPTION COMMAND...: ok when the command succeeds
 # jq_true FILTER... FILE: the file is non-empty JSON and the filter holds (jq -e on an
 # empty file would exit 0).
 jq_true() { [[ -s "${!#}" ]] && jq -e "$@" >/dev/null 2>&1; }
+# rc VAR COMMAND...: the exit status of the command in VAR, without tripping set -e.
+rc() {
+  local -n _rc=$1
+  shift
+  _rc=0
+  "$@" || _rc=$?
+}
 # finish: the closing line and the exit status.
 finish() {
   echo "$passed passed, $failed failed"

@@ -19,12 +19,6 @@ E=$(realpath "$1")
 MF=$(realpath "$2")
 export LC_ALL=C.UTF-8
 cd "$tmp"
-rc() {
-  local -n _rc=$1
-  shift
-  _rc=0
-  "$@" || _rc=$?
-}
 # whole DATA VERSION: the mirror serves VERSION and every blob re-hashes right.
 whole() {
   "$E" --data "$1" mirror status --deep --json >"$1.status.json" 2>/dev/null &&

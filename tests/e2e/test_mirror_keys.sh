@@ -34,13 +34,6 @@ fi
 
 # Runs eductl without a controlling terminal, so a password prompt cannot happen.
 notty() { setsid -w "$E" "$@" </dev/null; }
-# rc VAR COMMAND...: the exit status of the command in VAR, without tripping set -e.
-rc() {
-  local -n _rc=$1
-  shift
-  _rc=0
-  "$@" || _rc=$?
-}
 cd "$tmp"
 printf 'snapshot index 1\n' >index.json
 head -c 300000 /dev/urandom >big.bin

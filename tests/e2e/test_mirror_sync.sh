@@ -17,12 +17,6 @@ E=$(realpath "$1")
 MF=$(realpath "$2")
 export LC_ALL=C.UTF-8
 cd "$tmp"
-rc() {
-  local -n _rc=$1
-  shift
-  _rc=0
-  "$@" || _rc=$?
-}
 # dump DATA: what a mirror shows: its catalogue, state, served index and parts.
 dump() {
   (
