@@ -1,0 +1,125 @@
+#include "core/search/query.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "core/search/fts_tokenizer.hpp"
+#include "core/search/index_schema.hpp"
+#include "core/search/tokenize.hpp"
+
+namespace eductl::search {
+
+namespace {
+
+constexpr char k_open = '\x01', k_close = '\x02';
+
+// Terms split at ASCII and ideographic spaces; a double-quoted stretch is one term.
+std::vector<std::string> split_terms(std::string_view q) {
+  std::vector<std::string> terms;
+  std::string cur;
+  bool quoted = false;
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    const char c = q[i];
+    const bool ideographic_space = q.substr(i, 3) == "\xE3\x80\x80";
+    if (c == '"') {
+      quoted = !quoted;
+      continue;
+    }
+    if (!quoted && (c == ' ' || c == '\t' || c == '\n' || ideographic_space)) {
+      if (!cur.empty()) terms.push_back(std::move(cur));
+      cur.clear();
+      if (ideographic_space) i += 2;
+      continue;
+    }
+    cur += c;
+  }
+  if (!cur.empty()) terms.push_back(std::move(cur));
+  return terms;
+}
+
+void split_snippet(const std::string& marked, SearchHit& hit) {
+  std::size_t open_at = 0;
+  for (char c : marked) {
+    if (c == k_open) {
+      open_at = hit.snippet.size();
+    } else if (c == k_close) {
+      hit.highlights.emplace_back(open_at, hit.snippet.size());
+    } else {
+      // Layout characters of extracted text (line and page breaks) read as spaces.
+      hit.snippet += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::string> match_expression(std::string_view query) {
+  std::string expr;
+  for (const std::string& term : split_terms(query)) {
+    bool any = false;
+    tokenize(term, TokenMode::query, [&](const Token&) { return !(any = true); });
+    if (!any) continue;  // punctuation only
+    std::string phrase = "\"";
+    for (char c : term) phrase += c == '"' ? std::string("\"\"") : std::string(1, c);
+    phrase += '"';
+    if (!expr.empty()) expr += " AND ";
+    expr += phrase;
+  }
+  if (expr.empty())
+    return make_error(ErrorKind::usage, "the query has no words or characters to search for: '" + std::string(query) + "'");
+  return expr;
+}
+
+Result<std::vector<SearchHit>> search(const std::filesystem::path& index_file, std::string_view query,
+                                      const SearchFilter& f, int limit) {
+  auto expr = match_expression(query);
+  if (!expr) return expr.error();
+  register_fts_tokenizer();
+  auto handle = db::open(index_file, db::Access::read_only, k_index_schema);
+  if (!handle) return handle.error();
+  SQLite::Database& db = **handle;
+  return db::guarded("cannot read the search index", index_file, [&]() -> Result<std::vector<SearchHit>> {
+    SQLite::Statement q(db,
+                        "SELECT d.book, b.title, b.stage, b.subject, b.edition, b.kind, b.grade_from, b.grade_to, d.type, d.unit, "
+                        "d.lesson_key, d.lesson_title, d.file, d.page, bm25(fts, 8.0, 1.0) AS score, "
+                        "snippet(fts, -1, char(1), char(2), '…', 20) "
+                        "FROM fts JOIN docs d ON d.id = fts.rowid JOIN books b ON b.book = d.book "
+                        "WHERE fts MATCH :q AND (:stage = '' OR b.stage = :stage) AND (:subject = '' OR b.subject = :subject) "
+                        "AND (:edition = '' OR instr(b.edition, :edition) > 0) AND (:kind = '' OR b.kind = :kind) "
+                        "AND (:grade = 0 OR (b.grade_from <= :grade AND b.grade_to >= :grade)) "
+                        "AND (:book = '' OR d.book = :book) AND (:type = '' OR d.type = :type) "
+                        "ORDER BY score LIMIT :limit");
+    q.bind(":q", *expr);
+    q.bind(":stage", f.stage);
+    q.bind(":subject", f.subject);
+    q.bind(":edition", f.edition);
+    q.bind(":kind", f.kind);
+    q.bind(":grade", f.grade.value_or(0));
+    q.bind(":book", f.book);
+    q.bind(":type", f.type);
+    q.bind(":limit", limit);
+    std::vector<SearchHit> hits;
+    while (q.executeStep()) {
+      SearchHit h;
+      h.book = q.getColumn(0).getString();
+      h.book_title = q.getColumn(1).getString();
+      h.stage = q.getColumn(2).getString();
+      h.subject = q.getColumn(3).getString();
+      h.edition = q.getColumn(4).getString();
+      h.kind = q.getColumn(5).getString();
+      if (!q.getColumn(6).isNull()) h.grade = std::make_pair(q.getColumn(6).getInt(), q.getColumn(7).getInt());
+      h.type = q.getColumn(8).getString();
+      h.unit = q.getColumn(9).getString();
+      h.lesson_key = q.getColumn(10).getString();
+      h.lesson_title = q.getColumn(11).getString();
+      h.file = q.getColumn(12).getString();
+      h.page = q.getColumn(13).isNull() ? 0 : q.getColumn(13).getInt();
+      h.score = q.getColumn(14).getDouble();
+      split_snippet(q.getColumn(15).getString(), h);
+      while (!h.snippet.empty() && h.snippet.back() == ' ') h.snippet.pop_back();
+      hits.push_back(std::move(h));
+    }
+    return hits;
+  });
+}
+
+}  // namespace eductl::search
