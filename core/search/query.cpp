@@ -2,6 +2,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
+
 #include "core/search/fts_tokenizer.hpp"
 #include "core/search/index_schema.hpp"
 #include "core/search/tokenize.hpp"
@@ -36,18 +38,55 @@ std::vector<std::string> split_terms(std::string_view q) {
   return terms;
 }
 
-void split_snippet(const std::string& marked, SearchHit& hit) {
-  std::size_t open_at = 0;
+// The snippet as plain text. FTS5's own markers are not used for the highlights: its
+// highlighter ignores colocated tokens, so the end of a match would come from the
+// unigram at the last position and miss the final character of a Chinese match.
+std::string plain_snippet(const std::string& marked) {
+  std::string out;
   for (char c : marked) {
-    if (c == k_open) {
-      open_at = hit.snippet.size();
-    } else if (c == k_close) {
-      hit.highlights.emplace_back(open_at, hit.snippet.size());
-    } else {
-      // Layout characters of extracted text (line and page breaks) read as spaces.
-      hit.snippet += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+    if (c == k_open || c == k_close) continue;
+    // Layout characters of extracted text (line and page breaks) read as spaces.
+    out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// Byte ranges of `text` where a query term matches as a phrase, found with the index's
+// own tokens (so full-width, traditional and case variants are highlighted too).
+std::vector<std::pair<std::size_t, std::size_t>> find_matches(const std::string& text, const std::vector<std::string>& terms) {
+  std::vector<std::vector<Token>> at;  // tokens per position
+  tokenize(text, TokenMode::document, [&](const Token& t) {
+    if (!t.colocated || at.empty()) at.emplace_back();
+    at.back().push_back(t);
+    return true;
+  });
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;
+  for (const auto& term : terms) {
+    std::vector<std::string> phrase;
+    tokenize(term, TokenMode::query, [&](const Token& t) { return phrase.push_back(t.text), true; });
+    if (phrase.empty() || phrase.size() > at.size()) continue;
+    for (std::size_t p = 0; p + phrase.size() <= at.size(); ++p) {
+      std::size_t begin = 0, end = 0;
+      bool all = true;
+      for (std::size_t j = 0; all && j < phrase.size(); ++j) {
+        auto it = std::find_if(at[p + j].begin(), at[p + j].end(), [&](const Token& t) { return t.text == phrase[j]; });
+        if (it == at[p + j].end()) all = false;
+        else {
+          if (j == 0) begin = it->begin;
+          end = it->end;
+        }
+      }
+      if (all) ranges.emplace_back(begin, end);
     }
   }
+  std::sort(ranges.begin(), ranges.end());
+  std::vector<std::pair<std::size_t, std::size_t>> merged;
+  for (const auto& r : ranges) {
+    if (!merged.empty() && r.first <= merged.back().second) merged.back().second = std::max(merged.back().second, r.second);
+    else merged.push_back(r);
+  }
+  return merged;
 }
 
 }  // namespace
@@ -72,6 +111,7 @@ Result<std::string> match_expression(std::string_view query) {
 Result<std::vector<SearchHit>> search(const std::filesystem::path& index_file, std::string_view query,
                                       const SearchFilter& f, int limit) {
   auto expr = match_expression(query);
+  const std::vector<std::string> terms = split_terms(query);
   if (!expr) return expr.error();
   register_fts_tokenizer();
   auto handle = db::open(index_file, db::Access::read_only, k_index_schema);
@@ -81,7 +121,7 @@ Result<std::vector<SearchHit>> search(const std::filesystem::path& index_file, s
     SQLite::Statement q(db,
                         "SELECT d.book, b.title, b.stage, b.subject, b.edition, b.kind, b.grade_from, b.grade_to, d.type, d.unit, "
                         "d.lesson_key, d.lesson_title, d.file, d.page, bm25(fts, 8.0, 1.0) AS score, "
-                        "snippet(fts, -1, char(1), char(2), '…', 20) "
+                        "snippet(fts, -1, char(1), char(2), '…', 32) "
                         "FROM fts JOIN docs d ON d.id = fts.rowid JOIN books b ON b.book = d.book "
                         "WHERE fts MATCH :q AND (:stage = '' OR b.stage = :stage) AND (:subject = '' OR b.subject = :subject) "
                         "AND (:edition = '' OR instr(b.edition, :edition) > 0) AND (:kind = '' OR b.kind = :kind) "
@@ -114,8 +154,8 @@ Result<std::vector<SearchHit>> search(const std::filesystem::path& index_file, s
       h.file = q.getColumn(12).getString();
       h.page = q.getColumn(13).isNull() ? 0 : q.getColumn(13).getInt();
       h.score = q.getColumn(14).getDouble();
-      split_snippet(q.getColumn(15).getString(), h);
-      while (!h.snippet.empty() && h.snippet.back() == ' ') h.snippet.pop_back();
+      h.snippet = plain_snippet(q.getColumn(15).getString());
+      h.highlights = find_matches(h.snippet, terms);
       hits.push_back(std::move(h));
     }
     return hits;

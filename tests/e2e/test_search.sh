@@ -75,6 +75,16 @@ check "3+ characters on a textbook page: exactly page 37, snippet highlights the
 q trad 长城
 check "simplified query (长城) finds traditional text (萬里長城) in the Chinese exercise" jq_true '
   any(.results[]; .book == "PEP/search-chinese-g8-upper" and .type == "exercise" and .lesson.id == "c8a-6-1")' "$out/trad.json"
+# highlighted (hl FILE: the first hit's first highlighted bytes)
+hl() {
+  local snippet b e
+  snippet=$(jq -r '.results[0].snippet' "$1")
+  b=$(jq '.results[0].highlights[0][0]' "$1")
+  e=$(jq '.results[0].highlights[0][1]' "$1")
+  LC_ALL=C bash -c 's=$1; printf %s "${s:$2:$(($3 - $2))}"' _ "$snippet" "$b" "$e"
+}
+check "the highlight covers the whole match, in the original (traditional) text: 長城" test "$(hl "$out/trad.json")" = "長城"
+check "the highlight of a long match covers all of it" test "$(hl "$out/page.json")" = "三角形的两条直角边"
 q trad2 長城
 check "traditional query (長城) finds the same hits" \
   eval 'test "$(jq -c "[.results[] | [.book, .type, .lesson.id]]" "$out/trad.json")" = "$(jq -c "[.results[] | [.book, .type, .lesson.id]]" "$out/trad2.json")"'

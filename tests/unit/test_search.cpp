@@ -27,7 +27,7 @@ TEST_CASE("tokenize: CJK unigrams and colocated bigrams in documents, bigram phr
 TEST_CASE("tokenize: Latin words, numbers and mixed text", "[search]") {
   CHECK(normalise_for_display("Unit 3", TokenMode::query) == "unit 3");
   CHECK(normalise_for_display("2.1 有理数", TokenMode::query) == "2.1 有理 理数");
-  CHECK(normalise_for_display("a² + b² = c²", TokenMode::document).find("a2") != std::string::npos);
+  CHECK(normalise_for_display("Ｈ２Ｏ", TokenMode::query) == "h2o");
   CHECK(normalise_for_display("Photosynthesis, DNA!", TokenMode::document) == "photosynthesis dna");
   // punctuation between CJK characters ends a run: no bigram across it
   CHECK(normalise_for_display("数，学", TokenMode::document) == "数 学");
@@ -87,10 +87,6 @@ TEST_CASE("FTS5 with the eductl tokenizer: 1-, 2-, 3-character, mixed and varian
   CHECK(hits("长城") == std::vector<int>{4});
   CHECK(hits("長城") == std::vector<int>{4});
   CHECK(hits("中国古代") == std::vector<int>{4});
-  SQLite::Statement s(db, "SELECT highlight(t, 0, '[', ']') FROM t WHERE t MATCH ?");
-  s.bind(1, *search::match_expression("长城"));
-  REQUIRE(s.executeStep());
-  CHECK(s.getColumn(0).getString() == "萬里[長城]是中國古代的偉大工程");
 }
 
 TEST_CASE("text extraction: PDF pages with Chinese text (ToUnicode), HTML, WebVTT", "[search]") {
