@@ -83,6 +83,10 @@ check "audio rendition: aac only" test "$(probe "$tree/audio/index.m3u8" stream=
 dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$tree/master.m3u8" 2>/dev/null || echo 0)
 check "master playlist plays, about 3 s (got $dur)" awk -v d="$dur" 'BEGIN { exit !(d > 2.5 && d < 3.6) }'
 check "poster is a JPEG" eval '[[ "$(probe "$tree/poster.jpg" stream=codec_name)" == "mjpeg " ]]'
+"$EDUCTL" --data "$d" --json catalog show PEP/search-math-g8-lower >"$out/show.json" 2>/dev/null || true
+check "catalog show lists the video's ffprobe facts and renditions" jq_true '
+  any(.videos[]; .width == 320 and .height == 240 and .video_codec == "h264" and .audio_codec == "aac"
+      and (.renditions | index("test/180p")) != null)' "$out/show.json"
 check "no work folder left" test -z "$(ls "$d/tmp" | grep transcode- || true)"
 gc_before=$(find "$d/objects" -type f | wc -l)
 "$EDUCTL" --data "$d" store gc >/dev/null 2>&1 || true
