@@ -2,6 +2,7 @@
 // Read-only: works on a read-only data folder and while an index or import runs.
 #include "commands/search.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <memory>
 
@@ -60,12 +61,15 @@ nlohmann::json hit_json(const search::SearchHit& h) {
 int run_search(const SearchOptions& o, const Context& ctx) {
   search::SearchFilter f = o.filter;
   if (o.grade) f.grade = o.grade;
+  const auto start = std::chrono::steady_clock::now();
   auto hits = search::search(DataFolder(ctx.data_dir).index_file(), o.query, f, o.limit);
   if (!hits) return report_error(ctx, hits.error());
+  const double elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (ctx.json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& h : *hits) arr.push_back(hit_json(h));
-    print_json(ctx, {{"schema", "eductl.search/1"}, {"query", o.query}, {"count", hits->size()}, {"results", arr}});
+    print_json(ctx, {{"schema", "eductl.search/1"}, {"query", o.query}, {"count", hits->size()},
+                     {"elapsed_ms", std::round(elapsed_ms * 1000) / 1000}, {"results", arr}});
     return 0;
   }
   std::ostream& out = *ctx.out;

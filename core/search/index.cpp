@@ -212,6 +212,14 @@ Result<IndexStats> update_index(const DataFolder& data, IndexMode mode, unsigned
       m.bind(1, std::to_string(k_tokenizer_version));
       m.exec();
     }
+    {
+      SQLite::Statement has(db, "SELECT 1 FROM meta WHERE key = 'cjk_variants'");
+      if (stats.rebuilt || !has.executeStep()) {
+        SQLite::Statement m(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('cjk_variants', ?)");
+        m.bind(1, build_cjk_variant_table());
+        m.exec();
+      }
+    }
     std::map<std::string, std::string> indexed = indexed_digests(db);
 
     struct Todo {

@@ -110,14 +110,17 @@ Result<std::string> match_expression(std::string_view query) {
 
 Result<std::vector<SearchHit>> search(const std::filesystem::path& index_file, std::string_view query,
                                       const SearchFilter& f, int limit) {
-  auto expr = match_expression(query);
-  const std::vector<std::string> terms = split_terms(query);
-  if (!expr) return expr.error();
   register_fts_tokenizer();
   auto handle = db::open(index_file, db::Access::read_only, k_index_schema);
   if (!handle) return handle.error();
   SQLite::Database& db = **handle;
   return db::guarded("cannot read the search index", index_file, [&]() -> Result<std::vector<SearchHit>> {
+    // The indexer's variant table spares this process ICU's transliterator set-up.
+    SQLite::Statement v(db, "SELECT value FROM meta WHERE key = 'cjk_variants'");
+    if (v.executeStep()) use_cjk_variant_table(v.getColumn(0).getString());
+    auto expr = match_expression(query);
+    if (!expr) return expr.error();
+    const std::vector<std::string> terms = split_terms(query);
     SQLite::Statement q(db,
                         "SELECT d.book, b.title, b.stage, b.subject, b.edition, b.kind, b.grade_from, b.grade_to, d.type, d.unit, "
                         "d.lesson_key, d.lesson_title, d.file, d.page, bm25(fts, 8.0, 1.0) AS score, "

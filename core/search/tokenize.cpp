@@ -21,6 +21,8 @@ bool is_cjk(UChar32 c) {
          c == 0x3007;
 }
 
+const std::unordered_map<UChar32, std::string>* g_variants = nullptr;  // set once by use_cjk_variant_table
+
 // ICU objects are costly to create and not thread-safe to share: one set per thread,
 // with a per-character cache (a text repeats the same few thousand characters).
 class Normaliser {
@@ -29,8 +31,6 @@ class Normaliser {
     UErrorCode status = U_ZERO_ERROR;
     m_nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(status);
     if (U_FAILURE(status)) throw std::runtime_error("ICU NFKC_Casefold unavailable");
-    m_t2s.reset(icu::Transliterator::createInstance("Traditional-Simplified", UTRANS_FORWARD, status));
-    if (U_FAILURE(status)) throw std::runtime_error("ICU Traditional-Simplified transliterator unavailable");
     m_words.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
     if (U_FAILURE(status)) throw std::runtime_error("ICU word break iterator unavailable");
   }
@@ -38,13 +38,26 @@ class Normaliser {
   const std::string& cjk(UChar32 c) {
     auto it = m_cache.find(c);
     if (it != m_cache.end()) return it->second;
+    if (g_variants) {
+      if (auto v = g_variants->find(c); v != g_variants->end()) return m_cache.emplace(c, v->second).first->second;
+    }
     UErrorCode status = U_ZERO_ERROR;
     icu::UnicodeString s = m_nfkc_cf->normalize(icu::UnicodeString(c), status);
     if (U_FAILURE(status)) s = icu::UnicodeString(c);
-    m_t2s->transliterate(s);
+    if (!g_variants) t2s().transliterate(s);
     std::string out;
     s.toUTF8String(out);
     return m_cache.emplace(c, std::move(out)).first->second;
+  }
+
+  // Set up on first use only: a process with a variant table never pays for it.
+  icu::Transliterator& t2s() {
+    if (!m_t2s) {
+      UErrorCode status = U_ZERO_ERROR;
+      m_t2s.reset(icu::Transliterator::createInstance("Traditional-Simplified", UTRANS_FORWARD, status));
+      if (U_FAILURE(status) || !m_t2s) throw std::runtime_error("ICU Traditional-Simplified transliterator unavailable");
+    }
+    return *m_t2s;
   }
 
   std::string word(const icu::UnicodeString& w) {
@@ -161,6 +174,44 @@ bool tokenize(std::string_view utf8, TokenMode mode, const std::function<bool(co
     if (!out.word(word, word_begin < 0 ? 0 : offset[word_begin], offset[word_end < 0 ? 0 : word_end])) return false;
   }
   return out.flush_run();
+}
+
+std::string build_cjk_variant_table() {
+  Normaliser& n = normaliser();
+  std::string table;
+  auto add_range = [&](UChar32 from, UChar32 to) {
+    for (UChar32 c = from; c <= to; ++c) {
+      std::string self;
+      icu::UnicodeString(c).toUTF8String(self);
+      const std::string& norm = n.cjk(c);
+      if (norm != self) table += self + '\t' + norm + '\n';
+    }
+  };
+  add_range(0x3040, 0x30FF);
+  add_range(0x3400, 0x4DBF);
+  add_range(0x4E00, 0x9FFF);
+  add_range(0xF900, 0xFAFF);
+  return table;
+}
+
+void use_cjk_variant_table(std::string_view table) {
+  static std::unordered_map<UChar32, std::string> map;
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    for (std::size_t pos = 0; pos < table.size();) {
+      std::size_t nl = table.find('\n', pos);
+      if (nl == std::string_view::npos) nl = table.size();
+      const std::string_view line = table.substr(pos, nl - pos);
+      pos = nl + 1;
+      const std::size_t tab = line.find('\t');
+      if (tab == std::string_view::npos || tab == 0) continue;
+      int32_t i = 0;
+      UChar32 c;
+      U8_NEXT(reinterpret_cast<const uint8_t*>(line.data()), i, static_cast<int32_t>(tab), c);
+      if (c >= 0 && i == static_cast<int32_t>(tab)) map[c] = std::string(line.substr(tab + 1));
+    }
+    g_variants = &map;
+  });
 }
 
 std::string normalise_for_display(std::string_view utf8, TokenMode mode) {

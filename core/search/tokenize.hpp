@@ -30,6 +30,15 @@ struct Token {
 // Invalid UTF-8 bytes are skipped. Returns false when `emit` asked to stop.
 bool tokenize(std::string_view utf8, TokenMode mode, const std::function<bool(const Token&)>& emit);
 
+// Every CJK character (the BMP blocks) whose normal form differs from itself (a
+// traditional character, a compatibility ideograph), as "char TAB normal-form NEWLINE"
+// lines. ICU's Traditional-Simplified transliterator takes ~30 ms to set up; the indexer
+// pays that once and stores this table in the index, and a search process loads it instead.
+std::string build_cjk_variant_table();
+// From now on this process maps CJK characters through `table` (and NFKC) and never sets
+// up the transliterator. Call before tokenizing on any thread.
+void use_cjk_variant_table(std::string_view table);
+
 // The tokens' texts joined by spaces: for tests and the LIKE-scan comparison.
 std::string normalise_for_display(std::string_view utf8, TokenMode mode);
 
