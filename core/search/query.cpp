@@ -121,16 +121,21 @@ Result<std::vector<SearchHit>> search(const std::filesystem::path& index_file, s
     auto expr = match_expression(query);
     if (!expr) return expr.error();
     const std::vector<std::string> terms = split_terms(query);
+    // Ranking first, over ids only; snippets (costly: each re-tokenizes its document) only
+    // for the hits shown. SQLite would otherwise compute a snippet for every match.
     SQLite::Statement q(db,
+                        "WITH top AS (SELECT fts.rowid AS id, bm25(fts, 8.0, 1.0) AS score "
+                        "  FROM fts JOIN docs d ON d.id = fts.rowid JOIN books b ON b.book = d.book "
+                        "  WHERE fts MATCH :q AND (:stage = '' OR b.stage = :stage) AND (:subject = '' OR b.subject = :subject) "
+                        "  AND (:edition = '' OR instr(b.edition, :edition) > 0) AND (:kind = '' OR b.kind = :kind) "
+                        "  AND (:grade = 0 OR (b.grade_from <= :grade AND b.grade_to >= :grade)) "
+                        "  AND (:book = '' OR d.book = :book) AND (:type = '' OR d.type = :type) "
+                        "  ORDER BY score LIMIT :limit) "
                         "SELECT d.book, b.title, b.stage, b.subject, b.edition, b.kind, b.grade_from, b.grade_to, d.type, d.unit, "
-                        "d.lesson_key, d.lesson_title, d.file, d.page, bm25(fts, 8.0, 1.0) AS score, "
+                        "d.lesson_key, d.lesson_title, d.file, d.page, top.score, "
                         "snippet(fts, -1, char(1), char(2), '…', 32) "
-                        "FROM fts JOIN docs d ON d.id = fts.rowid JOIN books b ON b.book = d.book "
-                        "WHERE fts MATCH :q AND (:stage = '' OR b.stage = :stage) AND (:subject = '' OR b.subject = :subject) "
-                        "AND (:edition = '' OR instr(b.edition, :edition) > 0) AND (:kind = '' OR b.kind = :kind) "
-                        "AND (:grade = 0 OR (b.grade_from <= :grade AND b.grade_to >= :grade)) "
-                        "AND (:book = '' OR d.book = :book) AND (:type = '' OR d.type = :type) "
-                        "ORDER BY score LIMIT :limit");
+                        "FROM top JOIN fts ON fts.rowid = top.id JOIN docs d ON d.id = top.id JOIN books b ON b.book = d.book "
+                        "WHERE fts MATCH :q ORDER BY top.score, top.id");
     q.bind(":q", *expr);
     q.bind(":stage", f.stage);
     q.bind(":subject", f.subject);
