@@ -112,3 +112,20 @@ TEST_CASE("text extraction: PDF pages with Chinese text (ToUnicode), HTML, WebVT
   CHECK(media::vtt_text("WEBVTT\n\nNOTE a comment\nstill comment\n\n1\n00:00:01.000 --> 00:00:02.000\n<v 老师>同学们好\n\n"
                         "00:00:03.000 --> 00:00:04.000\n今天学习勾股定理\n") == "同学们好\n今天学习勾股定理\n");
 }
+
+TEST_CASE("tokenize: random bytes and CJK fragments give tokens inside the input", "[search]") {
+  const std::string pieces[] = {"勾", "股", "長", "Ｕ", "３", " ", ".", "a", "Z", "9", "\xE5", "\x80", "\xFF", "\n", "《", "ß", "İ"};
+  std::uint32_t seed = 7;
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const int n = static_cast<int>((seed = seed * 1664525u + 1013904223u) >> 27);
+    for (int i = 0; i < n; ++i) text += pieces[((seed = seed * 1664525u + 1013904223u) >> 12) % std::size(pieces)];
+    for (auto mode : {TokenMode::document, TokenMode::query})
+      search::tokenize(text, mode, [&](const search::Token& t) {
+        REQUIRE(t.begin < t.end);
+        REQUIRE(t.end <= text.size());
+        REQUIRE_FALSE(t.text.empty());
+        return true;
+      });
+  }
+}
