@@ -39,5 +39,6 @@ run "$eductl" --data "$data" transcode --profile remote
 run "$eductl" --data "$data" index
 run "$eductl" --data "$data" search 有理数
 run "$eductl" --data "$data" search 草原 --grade 6
-run "$eductl" --data "$data" search "Unit 3" --subject english
+run "$eductl" --data "$data" search 稳态 --limit 5
+run "$eductl" --data "$data" catalog show PEP/pep-math-g7-upper
 printf '\nThe catalogue and content store are in %s/; try: %s --data %s catalog list --stage junior\n' "$data" "$eductl" "$data"

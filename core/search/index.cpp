@@ -85,7 +85,8 @@ BookDocs book_docs(const BookDetail& d, const std::string& ref, const BlobStore&
       doc.type = text->unit == media::TextUnit::section ? "section" : "page";
       doc.file = f.path;
       doc.page = static_cast<int>(i + 1);
-      doc.title = d.current.meta.title;
+      // Titles only on the book and lesson rows: a title query then gives one hit per
+      // book or lesson, not one per page, task sheet and exercise as well.
       doc.body = std::move(text->parts[i]);
       out.docs.push_back(std::move(doc));
     }
@@ -111,6 +112,7 @@ BookDocs book_docs(const BookDetail& d, const std::string& ref, const BlobStore&
         Doc doc = lesson;
         doc.type = r.kind;
         doc.file = r.file;
+        doc.title.clear();
         doc.body.clear();
         for (auto& part : text->parts) {
           if (blank(part)) continue;

@@ -11,9 +11,9 @@
 
 namespace eductl::search {
 
-// Bumped whenever the tokens for the same text change: an index built with another
-// version is rebuilt.
-inline constexpr int k_tokenizer_version = 1;
+// Bumped whenever the tokens for the same text (or the rows made of a book) change: an
+// index built with another version is rebuilt. 2: titles only on book and lesson rows.
+inline constexpr int k_tokenizer_version = 2;
 
 enum class TokenMode {
   document,  // CJK: every character, plus the bigram starting there at the same position

@@ -114,8 +114,7 @@ rc=0
 "$EDUCTL" --data "$d" import "$tmp/pk-d3"/* >"$out/locked.txt" 2>&1 || rc=$?
 check "an import while transcode runs: exit 5 naming transcode (got $rc)" \
   eval 'test "$rc" = 5 && grep -q transcode "$out/locked.txt"'
-kill -9 "$pid" 2>/dev/null || true
-wait "$pid" 2>/dev/null || true
+{ kill -9 "$pid" && wait "$pid"; } 2>/dev/null || true  # quiet: bash would report "Killed"
 sleep 0.3
 check "after kill -9: the job is not done, no renditions recorded" test \
   "$(sqlite3 "$d/catalog.sqlite" "SELECT status FROM transcode_jobs; SELECT count(*) FROM rendition_files;" | tr '\n' ' ')" = "running 0 "
