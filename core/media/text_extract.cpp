@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <poppler/cpp/poppler-document.h>
 #include <poppler/cpp/poppler-global.h>
 #include <poppler/cpp/poppler-page.h>
@@ -134,8 +135,10 @@ Result<DocumentText> epub_text(const fs::path& file) {
 }
 
 Result<DocumentText> pdf_text(const fs::path& file) {
-  // poppler prints parser complaints on stderr; a hostile file must not flood it.
-  poppler::set_debug_error_function([](const std::string&, void*) {}, nullptr);
+  // poppler prints parser complaints on stderr; a hostile file must not flood it. Set
+  // once: index reads PDFs on several threads.
+  static std::once_flag quiet;
+  std::call_once(quiet, [] { poppler::set_debug_error_function([](const std::string&, void*) {}, nullptr); });
   auto bytes = read_file(file, k_max_document);
   if (!bytes) return bytes.error();
   poppler::byte_array data(bytes->begin(), bytes->end());

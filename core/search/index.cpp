@@ -239,7 +239,7 @@ Result<IndexStats> update_index(const DataFolder& data, IndexMode mode, unsigned
         ++stats.unchanged;
         continue;
       }
-      auto detail = catalog->show_book(b.key.publisher_code.empty() ? b.key.package_id : ref);
+      auto detail = catalog->show_book(ref);
       if (!detail) return detail.error();
       todo.push_back({ref, b.digest, it != indexed.end(), std::move(*detail)});
     }
