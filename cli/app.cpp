@@ -9,10 +9,13 @@
 #include "commands/context.hpp"
 #include "commands/catalog.hpp"
 #include "commands/import.hpp"
+#include "commands/index.hpp"
 #include "commands/mirror.hpp"
 #include "commands/render.hpp"
 #include "commands/rules.hpp"
+#include "commands/search.hpp"
 #include "commands/store.hpp"
+#include "commands/transcode.hpp"
 #include "commands/validate.hpp"
 #include "core/db/sqlite.hpp"
 #include "core/util/cancel.hpp"
@@ -32,6 +35,9 @@ constexpr Registrar k_commands[] = {
     register_store,
     register_mirror,
     register_rules,
+    register_index,
+    register_search,
+    register_transcode,
 };
 
 }  // namespace

@@ -69,11 +69,42 @@ int run_list(const ListOptions& o, const Context& ctx) {
   return 0;
 }
 
+// ffprobe's facts and the renditions made, per video file of the book (recorded by
+// 'eductl transcode'); files never probed are left out.
+struct VideoInfo {
+  std::string path;
+  VideoFacts facts;
+  std::vector<std::string> renditions;  // "standard/720p"
+};
+
+Result<std::vector<VideoInfo>> video_info(const Catalog& cat, const BookDetail& d) {
+  std::vector<VideoInfo> out;
+  auto blobs = cat.rendition_blobs({BookKey{d.current.meta.publisher_code, d.current.package_id}});
+  if (!blobs) return blobs.error();
+  for (const auto& f : d.current.files) {
+    if (f.media_type.rfind("video/", 0) != 0 || f.sha256.empty()) continue;
+    auto facts = cat.media_facts(f.sha256);
+    if (!facts) return facts.error();
+    if (!*facts) continue;
+    VideoInfo v{f.path, **facts, {}};
+    for (const auto& b : *blobs) {
+      const std::string name = b.profile + "/" + b.rendition;
+      if (b.resource_path == f.path && b.rendition != "master" && b.rendition != "poster" &&
+          std::find(v.renditions.begin(), v.renditions.end(), name) == v.renditions.end())
+        v.renditions.push_back(name);
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 int run_show(const std::string& book, const Context& ctx) {
   auto cat = open_for_reading(ctx);
   if (!cat) return report_error(ctx, cat.error());
   auto d = cat->show_book(book);
   if (!d) return report_error(ctx, d.error());
+  auto videos = video_info(*cat, *d);
+  if (!videos) return report_error(ctx, videos.error());
   const BookMeta& m = d->current.meta;
   if (ctx.json) {
     nlohmann::json j = meta_json(d->summary);
@@ -91,6 +122,12 @@ int run_show(const std::string& book, const Context& ctx) {
       }
       j["contents"].push_back({{"title", u.title}, {"lessons", lessons}});
     }
+    j["videos"] = nlohmann::json::array();
+    for (const auto& v : *videos)
+      j["videos"].push_back({{"path", v.path}, {"duration", v.facts.duration}, {"width", v.facts.width},
+                             {"height", v.facts.height}, {"video_codec", v.facts.video_codec},
+                             {"audio_codec", v.facts.audio_codec}, {"bitrate", v.facts.bitrate},
+                             {"renditions", v.renditions}});
     j["revisions"] = nlohmann::json::array();
     for (const auto& r : d->revisions)
       j["revisions"].push_back({{"revision", r.revision}, {"digest", r.digest}, {"imported_at", r.imported_at}, {"bytes", r.bytes}, {"files", r.files}});
@@ -136,6 +173,21 @@ int run_show(const std::string& book, const Context& ctx) {
     files.rows.push_back({"  " + f.path + (f.role == "textbook" ? " *" : ""), f.media_type, human_bytes(f.size),
                           f.sha256.empty() ? "(metadata only)" : f.sha256.substr(0, 16)});
   files.print(out);
+  if (!videos->empty()) {
+    out << "\nvideos\n";
+    Table vt{{"  PATH", "DURATION", "SIZE", "CODECS", "BITRATE", "RENDITIONS"}, {}, {false, true, false, false, true, false}};
+    for (const auto& v : *videos) {
+      char dur[32];
+      std::snprintf(dur, sizeof dur, "%d:%02d", static_cast<int>(v.facts.duration) / 60, static_cast<int>(v.facts.duration) % 60);
+      std::string rend;
+      for (const auto& r : v.renditions) rend += (rend.empty() ? "" : " ") + r;
+      vt.rows.push_back({"  " + v.path, dur,
+                         v.facts.width ? std::to_string(v.facts.width) + "x" + std::to_string(v.facts.height) : "-",
+                         v.facts.video_codec + (v.facts.audio_codec.empty() ? "" : "/" + v.facts.audio_codec),
+                         std::to_string(v.facts.bitrate / 1000) + " kb/s", rend.empty() ? "-" : rend});
+    }
+    vt.print(out);
+  }
   out << "\nrevisions\n";
   Table revs{{"  REV", "IMPORTED", "FILES", "SIZE"}, {}, {true, false, true, true}};
   for (const auto& r : d->revisions)

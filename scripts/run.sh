@@ -2,7 +2,8 @@
 # Installs what is missing, builds, and runs a demo of an editor's day: a realistic
 # batch of publisher packages (Chinese metadata, real PDFs and EPUBs, lesson videos
 # made with ffmpeg, and three broken deliveries) is validated, imported into the
-# embedded catalogue and content store under ./eductl-data, and listed.
+# embedded catalogue and content store under ./eductl-data, and listed; the lesson
+# videos are transcoded for remote schools and the lessons made searchable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -34,6 +35,12 @@ run "$eductl" --data "$data" catalog list
 run "$eductl" --data "$data" catalog show PEP/pep-math-g7-upper
 run "$eductl" --data "$data" catalog stats
 run "$eductl" --data "$data" store verify
+run "$eductl" --data "$data" transcode --profile remote
+run "$eductl" --data "$data" index
+run "$eductl" --data "$data" search 有理数
+run "$eductl" --data "$data" search 草原 --grade 6
+run "$eductl" --data "$data" search 稳态 --limit 5
+run "$eductl" --data "$data" catalog show PEP/pep-math-g7-upper
 
 # Mirrors: the central site signs a snapshot, nginx serves it, a province syncs it over
 # HTTP, a primary school syncs only its books from the province, and a USB disk carries

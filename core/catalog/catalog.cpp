@@ -22,9 +22,14 @@ std::string now_utc() {
   return buf;
 }
 
-constexpr std::string_view k_tables[] = {"publishers", "books", "revisions", "files", "units",
-                                         "lessons", "resources", "import_runs", "import_items"};
+constexpr std::string_view k_tables[] = {"publishers", "books", "revisions", "files", "units", "lessons", "resources",
+                                         "import_runs", "import_items", "media_facts", "transcode_jobs", "rendition_files"};
 const db::Schema k_schema{"catalogue", catalog_migrations(), "import something first ('eductl import PACKAGE')", k_tables};
+
+constexpr const char* k_live_renditions =
+    "SELECT sha256 FROM rendition_files WHERE input_sha256 IN (SELECT sha256 FROM files)";
+constexpr const char* k_live_rendition_sizes =
+    "SELECT sha256, size FROM rendition_files WHERE input_sha256 IN (SELECT sha256 FROM files)";
 
 std::string text(const SQLite::Statement& q, int col) { return q.getColumn(col).getString(); }
 
@@ -437,7 +442,8 @@ Result<CatalogStats> Catalog::stats() const {
 Result<std::set<std::string>> Catalog::referenced_blobs() const {
   return guarded("cannot read the catalogue", [&]() -> Result<std::set<std::string>> {
   std::set<std::string> out;
-  SQLite::Statement q(*m_db, "SELECT DISTINCT sha256 FROM files WHERE sha256 <> ''");
+  // Renditions count while the video they were made from is still referenced.
+  SQLite::Statement q(*m_db, "SELECT sha256 FROM files WHERE sha256 <> '' UNION " + std::string(k_live_renditions));
   while (q.executeStep()) out.insert(text(q, 0));
   return out;
   });
@@ -446,7 +452,8 @@ Result<std::set<std::string>> Catalog::referenced_blobs() const {
 Result<std::vector<std::pair<std::string, std::uint64_t>>> Catalog::referenced_blob_sizes() const {
   return guarded("cannot read the catalogue", [&]() -> Result<std::vector<std::pair<std::string, std::uint64_t>>> {
   std::vector<std::pair<std::string, std::uint64_t>> out;
-  SQLite::Statement q(*m_db, "SELECT sha256, max(size) FROM files WHERE sha256 <> '' GROUP BY sha256 ORDER BY sha256");
+  SQLite::Statement q(*m_db, "SELECT sha256, max(size) FROM (SELECT sha256, size FROM files WHERE sha256 <> '' UNION ALL " +
+                                 std::string(k_live_rendition_sizes) + ") GROUP BY sha256 ORDER BY sha256");
   while (q.executeStep()) out.emplace_back(text(q, 0), static_cast<std::uint64_t>(q.getColumn(1).getInt64()));
   return out;
   });
@@ -465,6 +472,18 @@ Result<std::vector<BlobUse>> Catalog::blob_uses(const std::vector<std::string>& 
         out.push_back({text(q, 0), {text(q, 1), text(q, 2)}, q.getColumn(3).getInt64(), text(q, 4), text(q, 5)});
       q.reset();
     }
+    return out;
+  });
+}
+
+Result<std::vector<BookDigest>> Catalog::current_digests() const {
+  return guarded("cannot read the catalogue", [&]() -> Result<std::vector<BookDigest>> {
+    SQLite::Statement q(*m_db,
+                        "SELECT b.publisher_code, b.package_id, r.digest FROM books b "
+                        "JOIN revisions r ON r.book_id = b.id AND r.revision = b.current_revision "
+                        "ORDER BY b.publisher_code, b.package_id");
+    std::vector<BookDigest> out;
+    while (q.executeStep()) out.push_back({{text(q, 0), text(q, 1)}, text(q, 2)});
     return out;
   });
 }

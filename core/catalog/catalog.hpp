@@ -78,6 +78,46 @@ struct BlobUse {
   std::string source_path;  // where the revision was imported from
 };
 
+// A book's current revision by its manifest digest: what the search index compares to
+// know which books changed since it was built.
+struct BookDigest {
+  BookKey key;
+  std::string digest;
+};
+
+// ffprobe's facts about a video or audio blob.
+struct VideoFacts {
+  std::string sha256;
+  double duration = 0;  // seconds
+  int width = 0, height = 0;
+  std::string video_codec, audio_codec;  // empty when the stream is absent
+  std::int64_t bitrate = 0;              // bits per second; 0 unknown
+};
+
+// One file of a rendition tree (playlist, segment, poster), stored as a blob.
+struct RenditionFile {
+  std::string rendition;  // "720p", "audio", "master", "poster"
+  std::string path;       // relative: "720p/index.m3u8"
+  std::string sha256;
+  std::uint64_t size = 0;
+};
+
+struct TranscodeJob {
+  std::int64_t id = 0;
+  std::string input_sha256, profile, status;  // pending | running | done | failed
+  int attempts = 0;
+  std::string log;
+};
+
+// A rendition blob of a book's video resource: what a mirror copies (and filters by
+// profile and rendition name).
+struct RenditionBlob {
+  BookKey book;
+  std::string resource_path;  // the video file's path in the book
+  std::string input_sha256, profile, rendition, path, sha256;
+  std::uint64_t size = 0;
+};
+
 enum class CatalogAccess { read_only, read_write };
 
 class Catalog {
@@ -121,6 +161,20 @@ class Catalog {
   Result<std::vector<std::pair<std::string, std::uint64_t>>> referenced_blob_sizes() const;
   // The revisions that reference any of these blobs.
   Result<std::vector<BlobUse>> blob_uses(const std::vector<std::string>& sha256s) const;
+  // Media (catalog_media.cpp). Jobs are keyed by (input blob, profile).
+  Result<TranscodeJob> job_for(const std::string& input_sha256, const std::string& profile);  // creates a pending one
+  Status start_job(std::int64_t job);
+  Status fail_job(std::int64_t job, const std::string& log);
+  // One transaction: the facts, the rendition rows (replacing older ones) and status done.
+  Status finish_job(std::int64_t job, const VideoFacts& facts, const std::vector<RenditionFile>& files);
+  Status record_facts(const VideoFacts& facts);
+  Result<std::vector<RenditionFile>> rendition_files(const std::string& input_sha256, const std::string& profile) const;
+  Result<std::optional<VideoFacts>> media_facts(const std::string& sha256) const;
+  // The rendition blobs of the current revisions of these books (all books when empty).
+  Result<std::vector<RenditionBlob>> rendition_blobs(const std::vector<BookKey>& books) const;
+
+  // Every book with its current revision's digest.
+  Result<std::vector<BookDigest>> current_digests() const;
 
  private:
   Catalog(std::unique_ptr<SQLite::Database> db, std::filesystem::path file);

@@ -92,6 +92,37 @@ CREATE TABLE import_items (
 );
 CREATE INDEX revisions_meta ON revisions(stage, subject, edition);
 )sql",
+    // 2: media facts (ffprobe), transcode jobs and the renditions they made
+    R"sql(
+CREATE TABLE media_facts (
+  sha256 TEXT PRIMARY KEY,          -- the probed blob
+  duration REAL NOT NULL,           -- seconds
+  width INTEGER NOT NULL, height INTEGER NOT NULL,   -- 0 without video
+  video_codec TEXT NOT NULL, audio_codec TEXT NOT NULL,  -- '' when absent
+  bitrate INTEGER NOT NULL,         -- bits per second, 0 when unknown
+  probed_at TEXT NOT NULL
+);
+CREATE TABLE transcode_jobs (
+  id INTEGER PRIMARY KEY,
+  input_sha256 TEXT NOT NULL,
+  profile TEXT NOT NULL,
+  status TEXT NOT NULL,             -- pending | running | done | failed (a crash leaves running: redone)
+  attempts INTEGER NOT NULL DEFAULT 0,
+  started_at TEXT, finished_at TEXT,
+  log TEXT NOT NULL DEFAULT '',     -- ffmpeg's messages of the last failed attempt
+  UNIQUE (input_sha256, profile)
+);
+CREATE TABLE rendition_files (
+  input_sha256 TEXT NOT NULL,
+  profile TEXT NOT NULL,
+  rendition TEXT NOT NULL,          -- '720p', 'audio', ... ; 'master' and 'poster' for the shared files
+  path TEXT NOT NULL,               -- relative name in the rendition tree: 720p/index.m3u8, 720p/seg_00000.ts
+  sha256 TEXT NOT NULL,             -- the blob in the content store
+  size INTEGER NOT NULL,
+  PRIMARY KEY (input_sha256, profile, path)
+);
+CREATE INDEX rendition_files_sha256 ON rendition_files(sha256);
+)sql",
 };
 
 }  // namespace

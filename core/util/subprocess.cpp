@@ -159,6 +159,7 @@ Result<RunResult> run_process(const std::vector<std::string>& argv, const RunOpt
       }
       const auto len = static_cast<std::size_t>(n);
       if (p.fd == out.read_end()) {
+        if (options.on_stdout) options.on_stdout(std::string_view(buf, len));
         const std::size_t room = options.max_stdout - std::min(options.max_stdout, r.out.size());
         r.out.append(buf, std::min(room, len));
         if (len > room) r.stdout_truncated = true;

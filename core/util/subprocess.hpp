@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,9 @@ struct RunOptions {
   std::size_t max_stdout = 64u << 20;        // bytes kept; the rest is read and dropped
   std::size_t stderr_tail = 8u << 10;        // last bytes of stderr kept
   std::filesystem::path cwd;                 // empty: eductl's own
+  // Called with each piece of stdout as it arrives (e.g. ffmpeg's -progress lines), on
+  // the calling thread; the piece is also kept in RunResult::out as usual.
+  std::function<void(std::string_view)> on_stdout;
 };
 
 struct RunResult {

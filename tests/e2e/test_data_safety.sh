@@ -62,7 +62,9 @@ rm -rf "$g" && cp -a "$d" "$g" && rm "$g/catalog.sqlite"
 gc_case "catalogue missing" 3
 : >"$g/catalog.sqlite"
 gc_case "catalogue empty (0 bytes)" 3
-rm "$g/catalog.sqlite" && sqlite3 "$g/catalog.sqlite" 'PRAGMA user_version = 1; CREATE TABLE x(a);'
+# the current schema version (the real catalogue's), so only the tables are missing
+latest=$(sqlite3 "$d/catalog.sqlite" 'PRAGMA user_version')
+rm "$g/catalog.sqlite" && sqlite3 "$g/catalog.sqlite" "PRAGMA user_version = $latest; CREATE TABLE x(a);"
 gc_case "catalogue with the version but no tables" 3
 head -c 8192 /dev/urandom >"$g/catalog.sqlite"
 gc_case "catalogue that is not SQLite" 3

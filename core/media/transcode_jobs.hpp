@@ -1,0 +1,51 @@
+// Transcode jobs over the catalogue's video resources: one job per (input blob, profile),
+// recorded in the catalogue. A job is done only when every file of its renditions is
+// committed to the content store and the rows are written in one transaction; work
+// happens in <data>/tmp/transcode-<job id>/, and a run removes the work folders a
+// killed run left (the caller holds the data folder lock, so none is in use).
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/catalog/catalog.hpp"
+#include "core/data/data_folder.hpp"
+#include "core/media/ffmpeg.hpp"
+#include "core/util/result.hpp"
+
+namespace eductl::media {
+
+struct TranscodeRequest {
+  std::vector<std::string> books;  // "CODE/package_id"; empty: every book the filter passes
+  BookFilter filter;
+  std::vector<std::string> profiles{"standard"};
+  std::filesystem::path profiles_file;  // empty: built-in profiles only
+  unsigned jobs = 1;
+  bool dry_run = false;  // plan and print the ffmpeg commands; write nothing
+};
+
+struct JobReport {
+  std::string book, file, input_sha256, profile;
+  std::string outcome;  // done | skipped | failed | planned | interrupted
+  std::string message;
+  std::vector<std::string> renditions;
+  std::uint64_t files = 0, bytes = 0;
+  std::vector<FfmpegCommand> commands;  // dry run
+};
+
+struct TranscodeReport {
+  std::vector<JobReport> jobs;
+  std::uint64_t stale_work_dirs = 0;  // left by a killed run, removed
+  bool interrupted = false;
+};
+
+// (job index, job count, rendition, fraction of that rendition done)
+using TranscodeProgress = std::function<void(std::size_t, std::size_t, const std::string&, double)>;
+
+// Needs the data folder lock held for the whole run (jobs write the catalogue and store).
+Result<TranscodeReport> run_transcode(const DataFolder& data, const TranscodeRequest& request,
+                                      const TranscodeProgress& progress = {});
+
+}  // namespace eductl::media
