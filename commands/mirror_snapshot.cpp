@@ -33,6 +33,9 @@ struct SelectionArgs {
     cmd->add_option("--publisher", selection.publishers, "Only these publisher codes, e.g. PEP")->delimiter(',');
     cmd->add_option("--kind", selection.kinds, "Only these kinds: student, teacher, reader, atlas, practice")->delimiter(',');
     cmd->add_option("--book", selection.books, "Only these books (CODE/package_id or package_id)")->delimiter(',');
+    cmd->add_option("--rendition", selection.renditions,
+                    "Only these renditions of transcoded videos, e.g. 360p,audio (none: no renditions; default all)")
+        ->delimiter(',');
   }
 };
 
@@ -168,7 +171,7 @@ struct SyncArgs {
 };
 
 bool any_selection_given(const SyncArgs& a) {
-  for (const char* opt : {"--stage", "--grade", "--subject", "--edition", "--publisher", "--kind", "--book"})
+  for (const char* opt : {"--stage", "--grade", "--subject", "--edition", "--publisher", "--kind", "--book", "--rendition"})
     if (a.cmd->count(opt) > 0) return true;
   return false;
 }

@@ -24,6 +24,25 @@ def obj_path(root, sha):
     return os.path.join(root, "objects", sha[:2], sha[2:4], sha)
 
 
+def write_big_blob(root, size):
+    """Random bytes streamed to disk in 16 MiB pieces (too large to hold or generate at once)."""
+    h = hashlib.sha256()
+    tmp = os.path.join(root, "objects", ".incoming")
+    os.makedirs(os.path.dirname(tmp), exist_ok=True)
+    with open(tmp, "wb") as f:
+        left = size
+        while left > 0:
+            piece = os.urandom(min(left, 16 << 20))
+            h.update(piece)
+            f.write(piece)
+            left -= len(piece)
+    sha = h.hexdigest()
+    p = obj_path(root, sha)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    os.rename(tmp, p)
+    return sha
+
+
 def write_blob(root, data):
     sha = hashlib.sha256(data).hexdigest()
     p = obj_path(root, sha)
@@ -90,12 +109,14 @@ def main():
             continue
         files = []
         for k in range(a.blobs_per_book):
-            data = rnd.randbytes(a.blob_size)
-            sha = write_blob(a.out, data)
-            files.append({"path": f"lesson-{k:03d}.bin", "sha256": sha, "size": len(data),
+            if a.blob_size > (16 << 20):
+                sha = write_big_blob(a.out, a.blob_size)
+            else:
+                sha = write_blob(a.out, rnd.randbytes(a.blob_size))
+            files.append({"path": f"lesson-{k:03d}.bin", "sha256": sha, "size": a.blob_size,
                           "media_type": "application/octet-stream", "role": ""})
             if old:
-                new_blob_bytes += len(data)
+                new_blob_bytes += a.blob_size
         book, meta, part = book_part(i, 2 if old else 1, files)
         text = (json.dumps(part, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         sha = hashlib.sha256(text).hexdigest()

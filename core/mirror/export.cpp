@@ -46,8 +46,7 @@ Result<ExportResult> export_tree(const DataFolder& data, const ExportOptions& o)
     auto part = snapshot::parse_part(*text, snapshot::part_path(e.sha256));
     if (!part.part) continue;
     parts.emplace_back(e.sha256, e.size);
-    for (const auto& f : part.part->record.files)
-      if (!f.sha256.empty()) blobs.emplace(f.sha256, f.size);
+    blobs.merge(snapshot::part_blobs(*part.part, o.selection));
   }
   std::uint64_t total_bytes = 0;
   for (const auto& [sha, size] : blobs) total_bytes += size;

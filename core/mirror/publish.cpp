@@ -64,22 +64,33 @@ Result<PublishResult> publish(const DataFolder& data, const minisign::SecretKey&
     snapshot::Part part{detail->current, detail->revisions.empty() ? "" : detail->revisions.back().digest, book_ref(key_of)};
     for (const auto& rev : detail->revisions)
       if (rev.revision == detail->current.revision) part.digest = rev.digest;
+    auto renditions = catalog->rendition_blobs({key_of});
+    if (!renditions) return renditions.error();
+    std::set<std::string> inputs;
+    for (const auto& rb : *renditions) {
+      part.renditions.push_back(snapshot::Rendition{rb.input_sha256, rb.profile, rb.rendition, rb.path, rb.sha256, rb.size});
+      inputs.insert(rb.input_sha256);
+    }
+    for (const auto& input : inputs) {
+      auto m = catalog->media_facts(input);
+      if (m && *m)
+        part.media.push_back(snapshot::Media{(*m)->sha256, (*m)->duration, (*m)->width, (*m)->height, (*m)->video_codec,
+                                             (*m)->audio_codec, (*m)->bitrate});
+    }
     auto facts = snapshot::facts_of(part);
     if (!o.selection.matches(facts)) continue;
     std::string text = snapshot::part_json(part);
     snapshot::PartEntry entry{facts, sha256_hex(text), text.size()};
-    std::set<std::string> seen;
-    for (const auto& f : part.record.files) {
-      if (f.sha256.empty() || !seen.insert(f.sha256).second) continue;
-      if (!store->has(f.sha256, f.size))
+    for (const auto& [sha, size] : snapshot::part_blobs(part, {})) {
+      if (!store->has(sha, size))
         return make_error(ErrorKind::bad_input,
-                          "the content store lacks " + f.sha256 + " (" + part.book + ": " + f.path +
-                              "); run `eductl store verify` and import the book again before publishing");
-      fs::path dst = o.out / snapshot::object_path(f.sha256);
-      auto placed = place_file(copier, store->object_path(f.sha256), dst, f.sha256, f.size);
+                          "the content store lacks " + sha + " (of " + part.book +
+                              "); run `eductl store verify` and import (or transcode) the book again before publishing");
+      fs::path dst = o.out / snapshot::object_path(sha);
+      auto placed = place_file(copier, store->object_path(sha), dst, sha, size);
       if (!placed) return placed.error();
       ++entry.blobs;
-      entry.bytes += f.size;
+      entry.bytes += size;
       if (*placed == Placed::linked) ++r.blobs_linked;
       if (*placed == Placed::copied) ++r.blobs_copied;
     }

@@ -42,6 +42,12 @@ bool Selection::matches(const PartFacts& f) const {
   return true;
 }
 
+bool Selection::takes_rendition(const std::string& rendition) const {
+  if (renditions.empty()) return true;
+  if (any_equal(renditions, "none")) return false;
+  return rendition == "master" || rendition == "poster" || any_equal(renditions, rendition);
+}
+
 std::string Selection::describe() const {
   std::string out;
   describe_list(out, "stage", stages);
@@ -53,12 +59,22 @@ std::string Selection::describe() const {
   describe_list(out, "publisher", publishers);
   describe_list(out, "kind", kinds);
   describe_list(out, "book", books);
+  describe_list(out, "rendition", renditions);
   return out.empty() ? "all books" : out;
+}
+
+std::map<std::string, std::uint64_t> part_blobs(const Part& part, const Selection& selection) {
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& f : part.record.files)
+    if (!f.sha256.empty()) out.emplace(f.sha256, f.size);
+  for (const auto& r : part.renditions)
+    if (selection.takes_rendition(r.rendition)) out.emplace(r.sha256, r.size);
+  return out;
 }
 
 nlohmann::json selection_to_json(const Selection& s) {
   return {{"stage", s.stages},         {"grade", s.grades}, {"subject", s.subjects}, {"edition", s.editions},
-          {"publisher", s.publishers}, {"kind", s.kinds},   {"book", s.books}};
+          {"publisher", s.publishers}, {"kind", s.kinds},   {"book", s.books},       {"rendition", s.renditions}};
 }
 
 Selection selection_from_json(const nlohmann::json& j) {
@@ -76,6 +92,7 @@ Selection selection_from_json(const nlohmann::json& j) {
   strings("publisher", s.publishers);
   strings("kind", s.kinds);
   strings("book", s.books);
+  strings("rendition", s.renditions);
   if (auto it = j.find("grade"); it != j.end() && it->is_array())
     for (const auto& v : *it)
       if (v.is_number_integer()) s.grades.push_back(v.get<int>());

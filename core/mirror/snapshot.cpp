@@ -203,6 +203,21 @@ std::string part_json(const Part& p) {
   json doc = {{"schema", k_part_schema}, {"book", p.book},     {"package_id", r.package_id}, {"revision", r.revision},
               {"source", r.source},      {"digest", p.digest}, {"meta", std::move(meta)},    {"files", std::move(files)},
               {"contents", std::move(contents)}};
+  // Only books with transcoded videos carry these, so other parts keep their bytes.
+  if (!p.renditions.empty()) {
+    json rs = json::array();
+    for (const auto& x : p.renditions)
+      rs.push_back({{"input_sha256", x.input_sha256}, {"profile", x.profile}, {"rendition", x.rendition},
+                    {"path", x.path}, {"sha256", x.sha256}, {"size", x.size}});
+    doc["renditions"] = std::move(rs);
+  }
+  if (!p.media.empty()) {
+    json ms = json::array();
+    for (const auto& m : p.media)
+      ms.push_back({{"sha256", m.sha256}, {"duration", m.duration}, {"width", m.width}, {"height", m.height},
+                    {"video_codec", m.video_codec}, {"audio_codec", m.audio_codec}, {"bitrate", m.bitrate}});
+    doc["media"] = std::move(ms);
+  }
   return doc.dump() + "\n";
 }
 
@@ -343,6 +358,37 @@ PartParse parse_part(std::string_view text, const std::string& origin) {
         }
       }
       r.contents.push_back(std::move(unit));
+    }
+  }
+  if (const json* rs = rd.array(*doc, "", "renditions", 100'000, false)) {
+    for (std::size_t i = 0; i < rs->size() && !rd.failed(); ++i) {
+      const json& j = (*rs)[i];
+      std::string at = "/renditions/" + std::to_string(i);
+      Rendition x;
+      x.input_sha256 = rd.sha(j, at, "input_sha256");
+      x.profile = rd.text(j, at, "profile", 64);
+      x.rendition = rd.text(j, at, "rendition", 64);
+      x.path = rd.text(j, at, "path", 1024);
+      x.sha256 = rd.sha(j, at, "sha256");
+      x.size = static_cast<std::uint64_t>(rd.integer(j, at, "size", 0));
+      p.renditions.push_back(std::move(x));
+    }
+  }
+  if (const json* ms = rd.array(*doc, "", "media", 100'000, false)) {
+    for (std::size_t i = 0; i < ms->size() && !rd.failed(); ++i) {
+      const json& j = (*ms)[i];
+      std::string at = "/media/" + std::to_string(i);
+      Media m;
+      m.sha256 = rd.sha(j, at, "sha256");
+      if (const json* d = rd.field(j, at, "duration"); d && !d->is_number()) rd.fail(at + "/duration", "must be a number");
+      else if (d) m.duration = d->get<double>();
+      m.width = static_cast<int>(rd.integer(j, at, "width", 0));
+      m.height = static_cast<int>(rd.integer(j, at, "height", 0));
+      m.video_codec = rd.text(j, at, "video_codec", 64);
+      m.audio_codec = rd.text(j, at, "audio_codec", 64);
+      m.bitrate = rd.integer(j, at, "bitrate", 0);
+      if (!rd.failed() && (m.width > 100000 || m.height > 100000)) rd.fail(at, "has an impossible frame size");
+      p.media.push_back(std::move(m));
     }
   }
   if (!rd.failed() && p.book.empty()) rd.fail("/book", "is empty");

@@ -45,11 +45,29 @@ struct Index {
   std::vector<PartEntry> parts;
 };
 
+// One file of a transcoded rendition of one of the book's videos (playlist, segment,
+// poster): mirrors carry them, filtered by rendition name.
+struct Rendition {
+  std::string input_sha256, profile, rendition, path, sha256;
+  std::uint64_t size = 0;
+};
+
+// ffprobe's facts of a video, as the catalogue records them.
+struct Media {
+  std::string sha256;
+  double duration = 0;
+  int width = 0, height = 0;
+  std::string video_codec, audio_codec;
+  std::int64_t bitrate = 0;
+};
+
 // One book's current revision, as the catalogue holds it.
 struct Part {
   BookRecord record;
   std::string digest;         // the revision's manifest digest
   std::string book;           // "CODE/package_id"
+  std::vector<Rendition> renditions;
+  std::vector<Media> media;
 };
 
 std::string part_path(const std::string& sha256);    // parts/<sha256>.json

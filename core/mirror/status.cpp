@@ -3,6 +3,7 @@
 #include <ctime>
 #include <map>
 
+#include "core/mirror/selection.hpp"
 #include "core/mirror/snapshot.hpp"
 #include "core/mirror/tree.hpp"
 #include "core/util/fs.hpp"
@@ -38,8 +39,8 @@ Result<StatusReport> mirror_status(const DataFolder& data, bool deep, std::int64
     auto part = snapshot::parse_part(*text, e.sha256);
     if (!part.part) continue;
     ++r.books;
-    for (const auto& f : part.part->record.files)
-      if (!f.sha256.empty()) blobs.emplace(f.sha256, f.size);
+    // A mirror holds the renditions its selection chose; a publisher all of them.
+    blobs.merge(snapshot::part_blobs(*part.part, r.state ? r.state->selection : snapshot::Selection{}));
   }
   auto store = BlobStore::open(tree / "objects", data.tmp_dir(), StoreAccess::read_only);
   if (!store) return store.error();

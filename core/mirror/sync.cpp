@@ -130,8 +130,30 @@ Status write_tree(const fs::path& dir, const Verified& v, const std::map<std::st
 
 // The mirror's catalogue, built aside in DELETE journal mode (no -wal to pair with the
 // wrong file) and renamed into place by the switch.
+// The chosen renditions of the books' videos, with their ffprobe facts, as finished
+// transcode jobs: `catalog show` on the mirror lists what it serves.
+Status add_renditions(Catalog& cat, const std::vector<snapshot::Part>& parts, const snapshot::Selection& selection) {
+  for (const auto& p : parts) {
+    std::map<std::pair<std::string, std::string>, std::vector<RenditionFile>> jobs;
+    for (const auto& r : p.renditions)
+      if (selection.takes_rendition(r.rendition))
+        jobs[{r.input_sha256, r.profile}].push_back(RenditionFile{r.rendition, r.path, r.sha256, r.size});
+    for (const auto& [key, files] : jobs) {
+      VideoFacts facts;
+      facts.sha256 = key.first;
+      for (const auto& m : p.media)
+        if (m.sha256 == key.first)
+          facts = VideoFacts{m.sha256, m.duration, m.width, m.height, m.video_codec, m.audio_codec, m.bitrate};
+      auto job = cat.job_for(key.first, key.second);
+      if (!job) return job.error();
+      if (auto s = cat.finish_job(job->id, facts, files); !s) return s;
+    }
+  }
+  return ok_status();
+}
+
 Status build_catalog(const fs::path& file, const std::vector<snapshot::Part>& parts, const std::string& upstream,
-                     const Verified& v, const std::string& synced_at) {
+                     const Verified& v, const std::string& synced_at, const snapshot::Selection& selection) {
   std::error_code ec;
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(file.string() + suffix, ec);
   {
@@ -145,6 +167,7 @@ Status build_catalog(const fs::path& file, const std::vector<snapshot::Part>& pa
       auto added = cat->add_revision(p.record, p.digest, bytes, upstream + snapshot::part_path(sha256_hex(snapshot::part_json(p))), *run);
       if (!added) return added.error();
     }
+    if (auto s = add_renditions(*cat, parts, selection); !s) return s;
     RunCounts counts;
     counts.imported = parts.size();
     if (auto s = cat->finish_run(*run, counts, "done"); !s) return s;
@@ -326,12 +349,11 @@ Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
     if (parsed.part->book != e->facts.book)
       return refuse(Findings{make_finding("MIR-PART-MISMATCH", snapshot::part_path(e->sha256),
                                  "the index names this part for " + e->facts.book + ", but it describes " + parsed.part->book)});
-    for (const auto& f : parsed.part->record.files) {
-      if (f.sha256.empty()) continue;
-      auto [it, fresh] = blob_sizes.emplace(f.sha256, f.size);
-      if (!fresh && it->second != f.size)
+    for (const auto& [sha, size] : snapshot::part_blobs(*parsed.part, selection)) {
+      auto [it, fresh] = blob_sizes.emplace(sha, size);
+      if (!fresh && it->second != size)
         return refuse(Findings{make_finding("MIR-PART-MALFORMED", snapshot::part_path(e->sha256),
-                                   "blob " + f.sha256 + " is given two sizes")});
+                                   "blob " + sha + " is given two sizes")});
     }
     parts.push_back(std::move(*parsed.part));
   }
@@ -395,7 +417,7 @@ Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
   if (auto s = write_tree(staging, v, kept_parts); !s) return s.error();
   const fs::path new_catalog = data.tmp_dir() / ("catalog-" + name + ".sqlite");
   const std::string synced_at = now_text(now);
-  if (auto s = build_catalog(new_catalog, parts, r.upstream, v, synced_at); !s) return s.error();
+  if (auto s = build_catalog(new_catalog, parts, r.upstream, v, synced_at, selection); !s) return s.error();
   if (::rename(staging.c_str(), (data.snapshots_dir() / name).c_str()) != 0)
     return make_error(ErrorKind::internal, "cannot finish the snapshot folder: " + errno_text(errno), staging.string());
   if (auto s = fsync_dir(data.snapshots_dir()); !s) return s.error();

@@ -1,5 +1,7 @@
 #include "core/mirror/tree.hpp"
 
+#include "core/mirror/selection.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,8 +29,7 @@ std::set<std::string> blobs_named(const fs::path& tree, const snapshot::Index& i
     if (!text) continue;
     auto part = snapshot::parse_part(*text, e.sha256);
     if (!part.part) continue;
-    for (const auto& f : part.part->record.files)
-      if (!f.sha256.empty()) out.insert(f.sha256);
+    for (const auto& [sha, size] : snapshot::part_blobs(*part.part, {})) out.insert(sha);
   }
   return out;
 }
