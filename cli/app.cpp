@@ -11,8 +11,10 @@
 #include "commands/import.hpp"
 #include "commands/mirror.hpp"
 #include "commands/render.hpp"
+#include "commands/report.hpp"
 #include "commands/rules.hpp"
 #include "commands/store.hpp"
+#include "commands/usage.hpp"
 #include "commands/validate.hpp"
 #include "core/db/sqlite.hpp"
 #include "core/util/cancel.hpp"
@@ -31,6 +33,8 @@ constexpr Registrar k_commands[] = {
     register_catalog,
     register_store,
     register_mirror,
+    register_usage,
+    register_report,
     register_rules,
 };
 
