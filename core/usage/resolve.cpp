@@ -118,19 +118,19 @@ Result<Resolver> Resolver::open(const std::filesystem::path& catalog_file, std::
   }
   r.m->db = std::move(h).value();
   return db::guarded("cannot read the catalogue", catalog_file, [&]() -> Result<Resolver> {
-    constexpr const char* k_cols =
-        "r.subject, r.grade_from, r.grade_to, r.stage, r.edition, b.publisher_code, b.package_id, r.title";
     // A blob shared by several books counts for the current revision of the oldest book.
     r.m->by_sha = std::make_unique<SQLite::Statement>(
-        *r.m->db, std::string("SELECT ") + k_cols + ", r.id, f.path, f.role FROM files f "
+        *r.m->db, "SELECT r.subject, r.grade_from, r.grade_to, r.stage, r.edition, b.publisher_code, b.package_id, r.title, "
+                  "r.id, f.path, f.role FROM files f "
                   "JOIN revisions r ON r.id = f.revision_id JOIN books b ON b.id = r.book_id WHERE f.sha256 = ? "
                   "ORDER BY (r.revision = b.current_revision) DESC, b.id, r.id LIMIT 1");
     r.m->lesson_of = std::make_unique<SQLite::Statement>(
-        *r.m->db, "SELECT l.lesson_key, res.kind FROM resources res JOIN lessons l ON l.id = res.lesson_id "
-                  "JOIN units u ON u.id = l.unit_id WHERE u.revision_id = ? AND res.file_path = ? "
-                  "ORDER BY u.position, l.position, res.position LIMIT 1");
+        *r.m->db, "SELECT MIN(l.lesson_key), MIN(res.kind), MAX(res.kind), COUNT(DISTINCT l.id) FROM resources res "
+                  "JOIN lessons l ON l.id = res.lesson_id JOIN units u ON u.id = l.unit_id "
+                  "WHERE u.revision_id = ? AND res.file_path = ?");
     r.m->by_book = std::make_unique<SQLite::Statement>(
-        *r.m->db, std::string("SELECT ") + k_cols + ", r.id FROM books b JOIN revisions r ON r.book_id = b.id "
+        *r.m->db, "SELECT r.subject, r.grade_from, r.grade_to, r.stage, r.edition, b.publisher_code, b.package_id, r.title, "
+                  "r.id FROM books b JOIN revisions r ON r.book_id = b.id "
                   "AND r.revision = b.current_revision WHERE (b.publisher_code || '/' || b.package_id) = ? "
                   "OR (b.package_id = ? AND b.publisher_code = '') LIMIT 1");
     return std::move(r);
@@ -154,9 +154,11 @@ Result<Entity> Resolver::resolve(std::string_view path) {
           l.reset();
           l.bind(1, static_cast<std::int64_t>(rev));
           l.bind(2, file_path);
-          if (l.executeStep()) {
-            e.lesson = e.book + "#" + l.getColumn(0).getString();
-            e.resource_kind = l.getColumn(1).getString();
+          // A file several lessons share (the textbook PDF with page ranges) belongs to
+          // no single lesson; its kind counts when all of them agree.
+          if (l.executeStep() && l.getColumn(3).getInt64() > 0) {
+            if (l.getColumn(3).getInt64() == 1) e.lesson = e.book + "#" + l.getColumn(0).getString();
+            if (l.getColumn(1).getString() == l.getColumn(2).getString()) e.resource_kind = l.getColumn(1).getString();
           }
           return e;
         }
