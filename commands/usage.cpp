@@ -102,8 +102,14 @@ int run_usage_ingest(const UsageIngestOptions& o, const Context& ctx) {
       if (f.pending_tail) out << "; an unfinished last line waits for the next ingest";
       out << '\n';
     }
-    for (const auto& m : summary.samples)
+    // A few samples in the text report; --json has up to 20.
+    const std::size_t shown = std::min<std::size_t>(summary.samples.size(), 5);
+    for (std::size_t i = 0; i < shown; ++i) {
+      const auto& m = summary.samples[i];
       out << "  " << printable(m.file) << ":" << m.line << ": " << m.code << " " << m.reason << '\n';
+    }
+    const std::uint64_t malformed = summary.classes[static_cast<std::size_t>(LineClass::malformed)];
+    if (malformed > shown) out << "  (" << group_thousands(malformed - shown) << " more malformed lines)\n";
     if (summary.files.size() > 1)
       out << "total: " << group_thousands(summary.lines) << " lines (" << classes_text(summary.classes) << "), "
           << group_thousands(summary.views) << " views, " << human_bytes(summary.bytes) << '\n';
