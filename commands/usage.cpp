@@ -147,6 +147,8 @@ void register_usage(CLI::App& app, Context& ctx, int& exit_code) {
                   "More user-agent substrings that mark robots (case-insensitive; repeatable)");
   cmd->add_option("--trusted-proxy", opts->ingest.trusted_proxies,
                   "Address or CIDR of a proxy whose X-Forwarded-For is believed (repeatable; needs $http_x_forwarded_for in --format)");
+  cmd->add_flag("--events", opts->ingest.events,
+                "Every LOG is a player event file (JSON Lines, schemas/eductl.event-1.schema.json); *.jsonl and *.ndjson are anyway");
   cmd->add_flag("--strict", opts->ingest.strict, "A malformed line fails its file (nothing of it is kept)");
   cmd->callback([opts, &ctx, &exit_code] { exit_code = run_usage_ingest(*opts, ctx); });
 }

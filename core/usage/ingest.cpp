@@ -9,6 +9,7 @@
 #include "core/usage/geoip.hpp"
 #include "core/usage/log_source.hpp"
 #include "core/usage/regions.hpp"
+#include "core/usage/resolve.hpp"
 #include "core/util/cancel.hpp"
 #include "core/util/sha256.hpp"
 #include "core/util/text.hpp"
@@ -18,9 +19,9 @@ namespace {
 
 constexpr std::size_t k_head = 4096;
 constexpr std::size_t k_chunk = 1 << 20;
-constexpr std::size_t k_flush_visitors = 1 << 20;  // entries buffered before they go to the store
+constexpr std::size_t k_flush_visitors = 1 << 18;  // entries buffered before they go to the store
 constexpr std::size_t k_prune_every = 1 << 20;     // lines between window prunes
-constexpr std::size_t k_ip_cache = 1 << 18;
+constexpr std::size_t k_ip_cache = 1 << 16;
 
 struct StringHash {
   using is_transparent = void;
@@ -195,6 +196,11 @@ Result<Ingester> Ingester::create(AggregateStore& store, const IngestOptions& op
   return ing;
 }
 
+bool is_event_file_name(std::string_view name) {
+  if (name.ends_with(".gz")) name.remove_suffix(3);
+  return name.ends_with(".jsonl") || name.ends_with(".ndjson");
+}
+
 namespace {
 
 std::string head_hash(std::string_view head) {
@@ -297,6 +303,75 @@ Status Ingester::ingest_file(const std::string& name, IngestSummary& summary, co
     return ok_status();
   };
 
+  // A player event (schemas/eductl.event-1.schema.json): play and download are views,
+  // every event adds its seconds watched; region from the event, else from the client.
+  const bool events = s.opts.events || is_event_file_name(name);
+  auto process_event = [&](std::string_view text) -> Status {
+    ++line_no;
+    ++out.lines;
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (text.empty()) return malformed(Malformed::empty);
+    if (text.size() > k_max_line) return malformed(Malformed::too_long);
+    const nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return malformed(Malformed::event_json);
+    auto str = [&](const char* k, bool required, std::string& v) {
+      const auto it = j.find(k);
+      if (it == j.end()) return !required;
+      if (!it->is_string()) return false;
+      v = it->get<std::string>();
+      return !required || !v.empty();
+    };
+    std::string time, client, book, action, lesson, resource, region, role;
+    if (!str("time", true, time) || !str("client", true, client) || !str("book", true, book) ||
+        !str("action", true, action) || !str("lesson", false, lesson) || !str("resource", false, resource) ||
+        !str("region", false, region) || !str("role", false, role))
+      return malformed(Malformed::event_field);
+    std::int64_t utc = 0;
+    std::int32_t offset = 0;
+    if (!parse_iso8601(time, utc, offset)) return malformed(Malformed::time);
+    if (action != "play" && action != "complete" && action != "download") return malformed(Malformed::event_field);
+    std::uint64_t seconds = 0;
+    if (const auto it = j.find("seconds"); it != j.end()) {
+      if (!it->is_number_integer() || it->get<std::int64_t>() < 0 || it->get<std::int64_t>() > 86400)
+        return malformed(Malformed::event_field);
+      seconds = it->get<std::uint64_t>();
+    }
+    std::optional<std::uint32_t> province;
+    if (!region.empty()) {
+      province = parse_province(region);
+      if (!province || region.size() != 6) return malformed(Malformed::event_field);
+    }
+    if (!role.empty() && role != "student" && role != "teacher" && role != "parent" && role != "other")
+      return malformed(Malformed::event_field);
+    const bool bad_text = [&] {
+      for (const std::string* f : {&book, &lesson, &resource})
+        if (f->find('\t') != std::string::npos || first_unsafe_codepoint(*f)) return true;
+      return false;
+    }();
+    if (bad_text || client.size() > 64) return malformed(Malformed::event_field);
+    LogLine at;
+    at.time = utc;
+    at.utc_offset = offset;
+    const std::int64_t day = at.local_day();
+    count_class(day, LineClass::counted);
+    ClientInfo ci = s.client_info(client);
+    if (province) ci.region = Region{*province, 0};
+    auto pid = s.path_id(std::string(k_event_prefix) + book + "\t" + lesson + "\t" + resource);
+    if (!pid) return pid.error();
+    const CellKey key{day, ci.region.province, ci.region.city, *pid};
+    CellValues& cell = s.cells[key];
+    ++cell.lines;
+    cell.watch_seconds += seconds;
+    if (action != "complete") {
+      ++cell.views;
+      ++out.views;
+    }
+    s.newest = std::max(s.newest, utc);
+    s.visitors.push_back({key, ci.hash});
+    if (s.visitors.size() >= k_flush_visitors) return s.flush();
+    return ok_status();
+  };
+
   while (!eof) {
     if (interrupted()) return fail(make_error(ErrorKind::interrupted, "interrupted; nothing of this file was kept", name));
     auto n = src.read(buf.data() + have, k_chunk);
@@ -311,7 +386,9 @@ Status Ingester::ingest_file(const std::string& name, IngestSummary& summary, co
       const std::size_t end = static_cast<std::size_t>(nl - buf.data());
       if (skipping_long) {
         skipping_long = false;  // the rest of an over-long line, already counted
-      } else if (auto st = process(std::string_view(buf.data() + start, end - start)); !st) {
+      } else if (auto st = events ? process_event(std::string_view(buf.data() + start, end - start))
+                                  : process(std::string_view(buf.data() + start, end - start));
+                 !st) {
         return fail(st.error());
       }
       consumed += end + 1 - start;
@@ -339,7 +416,8 @@ Status Ingester::ingest_file(const std::string& name, IngestSummary& summary, co
   if (have > 0 && !skipping_long) {
     if (src.is_stdin()) {
       // Standard input is read whole: its last line counts even without a newline.
-      if (auto st = process(std::string_view(buf.data(), have)); !st) return fail(st.error());
+      const std::string_view last(buf.data(), have);
+      if (auto st = events ? process_event(last) : process(last); !st) return fail(st.error());
     } else {
       // A file may still be written to: an unfinished last line waits for the next ingest.
       out.pending_tail = true;

@@ -22,7 +22,11 @@ struct IngestOptions {
   std::vector<std::string> bot_patterns;    // in addition to the built-in ones
   std::vector<std::string> trusted_proxies; // addresses / CIDR blocks whose X-Forwarded-For is believed
   bool strict = false;                      // a malformed line fails the file
+  bool events = false;                      // every input is a player event file (JSON Lines)
 };
+
+// Player event files are recognised by name too: *.jsonl, *.ndjson (optionally .gz).
+bool is_event_file_name(std::string_view name);
 
 struct MalformedSample {
   std::string file;

@@ -252,6 +252,8 @@ std::string_view describe(Malformed m) {
     case Malformed::request: return "bad request line";
     case Malformed::status: return "bad status";
     case Malformed::bytes: return "bad byte count";
+    case Malformed::event_json: return "not a JSON object";
+    case Malformed::event_field: return "a required event field is missing or of the wrong type";
   }
   return "?";
 }
@@ -265,6 +267,8 @@ std::string_view malformed_code(Malformed m) {
     case Malformed::request: return "USG-LINE-REQUEST";
     case Malformed::status:
     case Malformed::bytes: return "USG-LINE-FIELD";
+    case Malformed::event_json: return "USG-EVENT-JSON";
+    case Malformed::event_field: return "USG-EVENT-FIELD";
     default: return "USG-LINE-LAYOUT";
   }
 }

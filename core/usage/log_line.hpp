@@ -42,7 +42,7 @@ inline constexpr std::string_view k_combined =
     R"($remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent")";
 
 // Why a line does not parse as the format; `none` when it does.
-enum class Malformed : std::uint8_t { none, empty, nul, utf8, too_long, layout, time, request, status, bytes };
+enum class Malformed : std::uint8_t { none, empty, nul, utf8, too_long, layout, time, request, status, bytes, event_json, event_field };
 std::string_view describe(Malformed m);
 // The finding code (rules_usage.inc) of a malformed line.
 std::string_view malformed_code(Malformed m);

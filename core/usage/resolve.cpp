@@ -164,6 +164,26 @@ Result<Entity> Resolver::resolve(std::string_view path) {
         }
       }
     }
+    if (path.starts_with(k_event_prefix)) {
+      std::string_view rest = path.substr(k_event_prefix.size());
+      const std::size_t t1 = rest.find('\t'), t2 = rest.find('\t', t1 == std::string_view::npos ? rest.size() : t1 + 1);
+      e.book = std::string(rest.substr(0, t1));
+      const std::string lesson = t1 == std::string_view::npos ? std::string() : std::string(rest.substr(t1 + 1, t2 - t1 - 1));
+      e.resource_kind = t2 == std::string_view::npos ? std::string() : std::string(rest.substr(t2 + 1));
+      if (m->db) {
+        auto& q = *m->by_book;
+        q.reset();
+        q.bind(1, e.book);
+        q.bind(2, e.book);
+        if (q.executeStep()) {
+          const std::string book = e.book;
+          m->fill_from_revision(q, e);
+          e.book = book.find('/') == std::string::npos ? e.book : book;
+        }
+      }
+      if (!lesson.empty()) e.lesson = e.book + "#" + lesson;
+      return e;
+    }
     // The longest matching mapping rule.
     const MappingRule* best = nullptr;
     for (const MappingRule& r : m->mapping) {

@@ -29,6 +29,10 @@ struct MappingRule {
 // Parses a mapping file (TSV: PATTERN<TAB>key=value...). Error bad_input naming the line.
 Result<std::vector<MappingRule>> parse_mapping(std::string_view text, const std::string& file);
 
+// The path key of player events: "@event<TAB>book<TAB>lesson<TAB>resource kind" (a tab
+// never occurs in a logged request path: nginx escapes it).
+inline constexpr std::string_view k_event_prefix = "@event\t";
+
 // "/mirror/x/objects/ab/cd/<64 hex>" -> the 64 hex digits; "" when the path is no blob path
 // (the two folder levels must be the hash's first two and next two digits).
 std::string_view blob_sha(std::string_view path);

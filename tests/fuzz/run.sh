@@ -5,7 +5,7 @@ build=$1
 seconds=${2:-20}
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for target in fuzz_manifest fuzz_archive fuzz_minisign; do
+for target in fuzz_manifest fuzz_archive fuzz_minisign fuzz_logline; do
   work=$(mktemp -d)
   cp -r "$here/corpus/${target#fuzz_}/." "$work/" 2>/dev/null || true
   echo "fuzz: $target for ${seconds}s"

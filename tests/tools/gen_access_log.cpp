@@ -1,5 +1,7 @@
 // Writes a synthetic nginx combined access log for the usage benchmark and tests:
-//   gen_access_log LINES [SEED] > access.log
+//   gen_access_log LINES [SEED [OBJECTS]] > access.log
+// OBJECTS: a file of request paths (one a line) to use instead of 4,000 made-up blob paths,
+// e.g. the blob paths of a catalogue's files.
 // Traffic like the platform's: clients of the provinces' test networks (60.N.0.0/16 and
 // 2400:N::/32 of tests/usage/make_geoip.pl, weighted, Guangxi the largest), a tenth
 // foreign or unknown; lesson videos fetched as runs of 206 range requests, PDFs and pages
@@ -58,10 +60,29 @@ int main(int argc, char** argv) {
   std::mt19937_64 rng(argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1);
   std::discrete_distribution<int> province(std::begin(k_weights), std::end(k_weights));
   std::vector<std::string> objects;
-  for (unsigned i = 0; i < 4000; ++i) {
+  if (argc > 3) {
+    FILE* f = std::fopen(argv[3], "r");
+    if (!f) {
+      std::perror(argv[3]);
+      return 1;
+    }
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, f)) {
+      std::string p(buf);
+      while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
+      if (!p.empty()) objects.push_back(p);
+    }
+    std::fclose(f);
+    if (objects.empty()) {
+      std::fprintf(stderr, "%s: no paths\n", argv[3]);
+      return 1;
+    }
+  }
+  for (unsigned i = 0; objects.empty() && i < 4000; ++i) {
     const std::string sha = sha_of(i);
     objects.push_back("/public/objects/" + sha.substr(0, 2) + "/" + sha.substr(2, 2) + "/" + sha);
   }
+
   auto new_session = [&]() {
     Session s;
     const unsigned r = static_cast<unsigned>(rng() % 100);

@@ -285,3 +285,46 @@ TEST_CASE("--strict: a malformed line fails its file and leaves nothing", "[usag
   auto sum2 = s.ingest({(s.dir / "a.log").string()});
   CHECK(sum2.views == 2);
 }
+
+TEST_CASE("player events: views, watch time, region from the event, malformed events", "[usage][events]") {
+  Store s;
+  const std::string ev =
+      R"({"time":"2026-03-01T08:00:00+08:00","client":"1.0.1.5","book":"PEP/pep-math-7a","lesson":"u1-l1","resource":"video","action":"play","seconds":300,"region":"450000","role":"student"})"
+      "\n"
+      R"({"time":"2026-03-01T08:05:00+08:00","client":"1.0.1.5","book":"PEP/pep-math-7a","lesson":"u1-l1","resource":"video","action":"complete","seconds":120,"region":"450000"})"
+      "\n"
+      R"({"time":"2026-03-01T09:00:00+08:00","client":"1.0.2.7","book":"PEP/pep-math-7a","action":"download"})"
+      "\n"
+      R"({"time":"2026-03-01 09:00","client":"1.0.2.7","book":"b","action":"play"})"
+      "\n"
+      R"({"time":"2026-03-01T09:00:00Z","client":"1.0.2.7","book":"b","action":"pause"})"
+      "\n"
+      R"({"time":"2026-03-01T09:00:00Z","client":"1.0.2.7","book":"b","action":"play","region":"450100"})"
+      "\n"
+      R"(["not", "an object"])"
+      "\n";
+  write_file(s.dir / "player.jsonl", ev);
+  auto sum = s.ingest({(s.dir / "player.jsonl").string()});
+  CHECK(sum.classes[static_cast<int>(LineClass::counted)] == 3);
+  CHECK(sum.classes[static_cast<int>(LineClass::malformed)] == 4);
+  REQUIRE(sum.samples.size() == 4);
+  CHECK(sum.samples[0].code == "USG-LINE-TIME");
+  CHECK(sum.samples[1].code == "USG-EVENT-FIELD");
+  CHECK(sum.samples[2].code == "USG-EVENT-FIELD");  // a prefecture is no province
+  CHECK(sum.samples[3].code == "USG-EVENT-JSON");
+  const Report r = s.report({Dim::province});
+  REQUIRE(r.rows.size() == 2);
+  CHECK(r.rows[0].keys[0] == "450000");
+  CHECK(r.rows[0].m.views == 1);  // play is a view, complete is not
+  CHECK(r.rows[0].m.watch_seconds == 420);
+  CHECK(r.rows[1].keys[0] == "unknown");
+  CHECK(r.rows[1].m.views == 1);  // download
+  const Report lessons = s.report({Dim::lesson});
+  bool found = false;
+  for (const auto& row : lessons.rows)
+    if (row.keys[0] == "PEP/pep-math-7a#u1-l1") {
+      found = true;
+      CHECK(row.m.watch_seconds == 420);
+    }
+  CHECK(found);
+}
