@@ -74,6 +74,15 @@ check "blob paths resolve through the catalogue: math 5 views" jq_true \
 "$E" --data "$tmp/d" --json report --by lesson,day --subject math >"$tmp/lesson.json"
 check "lesson dimension: the u1-l1 video, 2 views on the 2nd and 1 on the 3rd" jq_true \
   '[.rows[] | select(.lesson | endswith("#u1-l1")) | [.day, .views]] | sort == [["2026-03-02", 2], ["2026-03-03", 1]]' "$tmp/lesson.json"
+# Other URL shapes through a mapping file (exact path and prefix rules, longest wins).
+printf '# page of the book\n/index.html\tbook=%s\tkind=page\n/\tsubject=other\n' "$book" >"$tmp/map.tsv"
+"$E" --data "$tmp/d" --json report --by book,resource-kind --map "$tmp/map.tsv" >"$tmp/mapped.json"
+check "mapping file: /index.html counts for the book as a page" jq_true --arg b "$book" \
+  '[.rows[] | select(.book == $b and .["resource-kind"] == "page") | .views] == [2]' "$tmp/mapped.json"
+printf '/x\tcolour=red\n' >"$tmp/badmap.tsv"
+rc=0
+"$E" --data "$tmp/d" report --map "$tmp/badmap.tsv" >/dev/null 2>"$tmp/badmap.err" || rc=$?
+check "a bad mapping file: exit 3 naming the line" bash -c "test $rc = 3 && grep -q 'badmap.tsv.*line 1' '$tmp/badmap.err'"
 "$E" --data "$tmp/d" report --by province,day --csv >"$tmp/report.csv"
 check "CSV has a header and the Guangxi rows" bash -c "head -1 '$tmp/report.csv' | grep -q '^province,day,name,views,visitors,bytes,watch_seconds' && grep -q '^450000,2026-03-02,广西壮族自治区,2,2,3100,0' '$tmp/report.csv'"
 "$E" --data "$tmp/d" report --by province >"$tmp/table.txt"

@@ -266,7 +266,7 @@ TEST_CASE("report figures worked out by hand", "[usage][report]") {
   CHECK(byp2.rows[1].m.views == 1);
 }
 
-TEST_CASE("--strict: a malformed line fails its file and leaves nothing", "[usage][ingest]") {
+TEST_CASE("strict ingest: a malformed line fails its file and leaves nothing", "[usage][ingest]") {
   Store s;
   write_file(s.dir / "a.log", log_line("1.0.0.1", at(100), "/a") + "torn li\n" + log_line("1.0.0.1", at(200), "/b"));
   IngestOptions strict;
