@@ -110,6 +110,30 @@ rc=0
 "$E" --data "$tmp/empty" report >/dev/null 2>&1 || rc=$?
 check "no usage data yet: exit 3, nothing created" bash -c "test $rc = 3 && ! test -e '$tmp/empty'"
 
+# A second writer is refused (exit 5); Ctrl-C leaves the previous state; the next run counts all.
+gen="$(dirname "$MAKE_FIXTURES")/gen_access_log"
+"$gen" 1000000 2 >"$tmp/big.log"
+"$E" --data "$tmp/d3" usage ingest "$tmp/access.log" >/dev/null
+"$E" --data "$tmp/d3" --json report --by day >"$tmp/before.json"
+"$E" --data "$tmp/d3" usage ingest "$tmp/big.log" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 50); do [[ -s "$tmp/d3/lock" ]] && break; sleep 0.02; done
+sleep 0.3
+rc=0
+"$E" --data "$tmp/d3" usage ingest "$tmp/access.log" >/dev/null 2>"$tmp/locked.err" || rc=$?
+check "a second writer gets exit 5" test "$rc" = 5
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+check "Ctrl-C during an ingest: exit 130" test "$rc" = 130
+"$E" --data "$tmp/d3" --json report --by day >"$tmp/after.json"
+check "an interrupted ingest leaves the previous figures" cmp -s "$tmp/before.json" "$tmp/after.json"
+"$E" --data "$tmp/d3" usage ingest "$tmp/big.log" >/dev/null
+"$E" --data "$tmp/d4" usage ingest "$tmp/access.log" "$tmp/big.log" >/dev/null
+check "after the interruption, the next run counts everything once" cmp -s \
+  <("$E" --data "$tmp/d3" --json report --by province,day | jq -S '.rows, .totals, .lines') \
+  <("$E" --data "$tmp/d4" --json report --by province,day | jq -S '.rows, .totals, .lines')
+
 # HTML: rendered by headless Chromium, no console errors, the map shows the JSON's values.
 "$E" --data "$tmp/d" report --html "$tmp/report.html" 2>/dev/null
 check "HTML report is self-contained (no http(s) references)" bash -c "! grep -Eq '(src|href)=\"?https?:' '$tmp/report.html'"
