@@ -93,21 +93,23 @@ Status AddressSet::add(std::string_view cidr) {
   return ok_status();
 }
 
+namespace {
+bool in_block(const in6_addr& a, const in6_addr& net, int prefix) {
+  int i = 0;
+  for (; prefix >= 8; prefix -= 8, ++i)
+    if (a.s6_addr[i] != net.s6_addr[i]) return false;
+  if (prefix == 0) return true;
+  const unsigned mask = (0xffu << (8 - prefix)) & 0xffu;
+  return (a.s6_addr[i] & mask) == (net.s6_addr[i] & mask);
+}
+}  // namespace
+
 bool AddressSet::contains(std::string_view ip) const {
   if (m_blocks.empty()) return false;
   in6_addr a;
   if (!parse_ip(ip, a)) return false;
-  for (const Block& b : m_blocks) {
-    int bits = b.prefix, i = 0;
-    for (; bits >= 8; bits -= 8, ++i)
-      if (a.s6_addr[i] != b.addr.s6_addr[i]) goto next;
-    if (bits > 0) {
-      const unsigned mask = (0xffu << (8 - bits)) & 0xffu;
-      if ((a.s6_addr[i] & mask) != (b.addr.s6_addr[i] & mask)) goto next;
-    }
-    return true;
-  next:;
-  }
+  for (const Block& b : m_blocks)
+    if (in_block(a, b.addr, b.prefix)) return true;
   return false;
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "core/usage/event.hpp"
 #include "core/usage/geoip.hpp"
 #include "core/usage/log_source.hpp"
 #include "core/usage/regions.hpp"
@@ -310,63 +311,25 @@ Status Ingester::ingest_file(const std::string& name, IngestSummary& summary, co
     ++line_no;
     ++out.lines;
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-    if (text.empty()) return malformed(Malformed::empty);
-    if (text.size() > k_max_line) return malformed(Malformed::too_long);
-    const nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return malformed(Malformed::event_json);
-    auto str = [&](const char* k, bool required, std::string& v) {
-      const auto it = j.find(k);
-      if (it == j.end()) return !required;
-      if (!it->is_string()) return false;
-      v = it->get<std::string>();
-      return !required || !v.empty();
-    };
-    std::string time, client, book, action, lesson, resource, region, role;
-    if (!str("time", true, time) || !str("client", true, client) || !str("book", true, book) ||
-        !str("action", true, action) || !str("lesson", false, lesson) || !str("resource", false, resource) ||
-        !str("region", false, region) || !str("role", false, role))
-      return malformed(Malformed::event_field);
-    std::int64_t utc = 0;
-    std::int32_t offset = 0;
-    if (!parse_iso8601(time, utc, offset)) return malformed(Malformed::time);
-    if (action != "play" && action != "complete" && action != "download") return malformed(Malformed::event_field);
-    std::uint64_t seconds = 0;
-    if (const auto it = j.find("seconds"); it != j.end()) {
-      if (!it->is_number_integer() || it->get<std::int64_t>() < 0 || it->get<std::int64_t>() > 86400)
-        return malformed(Malformed::event_field);
-      seconds = it->get<std::uint64_t>();
-    }
-    std::optional<std::uint32_t> province;
-    if (!region.empty()) {
-      province = parse_province(region);
-      if (!province || region.size() != 6) return malformed(Malformed::event_field);
-    }
-    if (!role.empty() && role != "student" && role != "teacher" && role != "parent" && role != "other")
-      return malformed(Malformed::event_field);
-    const bool bad_text = [&] {
-      for (const std::string* f : {&book, &lesson, &resource})
-        if (f->find('\t') != std::string::npos || first_unsafe_codepoint(*f)) return true;
-      return false;
-    }();
-    if (bad_text || client.size() > 64) return malformed(Malformed::event_field);
+    PlayerEvent ev;
+    if (const Malformed why = parse_event(text, ev); why != Malformed::none) return malformed(why);
     LogLine at;
-    at.time = utc;
-    at.utc_offset = offset;
+    at.time = ev.time;
+    at.utc_offset = ev.utc_offset;
     const std::int64_t day = at.local_day();
     count_class(day, LineClass::counted);
-    ClientInfo ci = s.client_info(client);
-    if (province) ci.region = Region{*province, 0};
-    auto pid = s.path_id(std::string(k_event_prefix) + book + "\t" + lesson + "\t" + resource);
+    ClientInfo ci = s.client_info(ev.client);
+    if (ev.province) ci.region = Region{*ev.province, 0};
+    auto pid = s.path_id(std::string(k_event_prefix) + ev.book + "\t" + ev.lesson + "\t" + ev.resource);
     if (!pid) return pid.error();
     const CellKey key{day, ci.region.province, ci.region.city, *pid};
     CellValues& cell = s.cells[key];
     ++cell.lines;
-    cell.watch_seconds += seconds;
-    if (action != "complete") {
+    cell.watch_seconds += ev.seconds;
+    if (ev.action != EventAction::complete) {
       ++cell.views;
       ++out.views;
     }
-    s.newest = std::max(s.newest, utc);
     s.visitors.push_back({key, ci.hash});
     if (s.visitors.size() >= k_flush_visitors) return s.flush();
     return ok_status();
