@@ -1,12 +1,13 @@
 // Feeds arbitrary bytes to the access-log line parser as a torn, binary or hostile log
 // would: the combined format and a custom format with every variable kind, then the
-// classifier, the X-Forwarded-For rule and the mapping-file parser. Properties checked:
+// classifier, the X-Forwarded-For rule, the player-event parser and the mapping-file parser. Properties checked:
 // a parsed line's views lie inside the input, its time fields are consistent, and a
 // malformed line always has a reason.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "core/usage/event.hpp"
 #include "core/usage/geoip.hpp"
 #include "core/usage/log_line.hpp"
 #include "core/usage/resolve.hpp"
@@ -46,6 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       __builtin_trap();
     }
   }
+  PlayerEvent ev;
+  if (parse_event(text, ev) == Malformed::none && (ev.book.empty() || ev.client.empty() || ev.seconds > 86400))
+    __builtin_trap();
   (void)parse_mapping(text, "fuzz.tsv");
   (void)blob_sha(text);
   return 0;

@@ -328,3 +328,27 @@ TEST_CASE("player events: views, watch time, region from the event, malformed ev
     }
   CHECK(found);
 }
+
+TEST_CASE("X-Forwarded-For is believed only from trusted proxies", "[usage][ingest]") {
+  Store s;
+  IngestOptions o;
+  o.format = R"($remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for")";
+  o.trusted_proxies = {"10.0.0.0/8"};
+  o.region = 450000;
+  auto l = [](const std::string& remote, const std::string& xff, int t) {
+    std::string line = log_line(remote, at(t), "/a");
+    line.pop_back();
+    return line + " \"" + xff + "\"\n";
+  };
+  // Two clients behind the proxy, and one outside that forges the header.
+  write_file(s.dir / "a.log", l("10.0.0.1", "1.0.1.5", 0) + l("10.0.0.1", "1.0.2.7, 10.0.0.2", 10) +
+                                  l("1.0.9.9", "1.0.1.5", 20) + l("10.0.0.1", "-", 30));
+  auto sum = s.ingest({(s.dir / "a.log").string()}, o);
+  CHECK(sum.views == 4);  // 1.0.1.5, 1.0.2.7, 1.0.9.9 (header ignored), 10.0.0.1 (no header)
+  const Report r = s.report({Dim::day});
+  REQUIRE(r.rows.size() == 1);
+  CHECK(r.rows[0].m.visitors == 4);
+  IngestOptions no_xff;
+  no_xff.trusted_proxies = {"10.0.0.0/8"};
+  CHECK_FALSE(Ingester::create(*s.store, no_xff));  // combined has no $http_x_forwarded_for
+}
