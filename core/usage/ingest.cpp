@@ -54,6 +54,20 @@ struct ClientInfo {
   Region region;
 };
 
+std::string head_hash(std::string_view head) {
+  Sha256 h;
+  h.update(head);
+  return h.finish_hex();
+}
+
+void add_to_summary(IngestSummary& summary, FileOutcome out) {
+  for (std::size_t i = 0; i < out.classes.size(); ++i) summary.classes[i] += out.classes[i];
+  summary.lines += out.lines;
+  summary.views += out.views;
+  summary.bytes += out.bytes;
+  summary.files.push_back(std::move(out));
+}
+
 }  // namespace
 
 struct Ingester::State {
@@ -147,6 +161,34 @@ struct Ingester::State {
     return ok_status();
   }
 
+  // The record of a file read before whose head this content starts with (the one read
+  // furthest), or an empty record.
+  FileRecord known_record(std::string_view head) const {
+    FileRecord best;
+    for (const FileRecord& r : files) {
+      if (r.head_len == 0 || r.head_len > head.size() || r.offset <= best.offset) continue;
+      if (head_hash(head.substr(0, r.head_len)) == r.head_hash) best = r;
+    }
+    return best;
+  }
+
+  // The end of a file's transaction: buffered figures, the open windows and the file's
+  // progress, then the commit.
+  Status save_and_commit(const std::optional<FileRecord>& record) {
+    prune_windows();
+    std::vector<WindowEntry> open;
+    open.reserve(windows.size());
+    for (const auto& [k, last] : windows) open.push_back({k.client, k.path_id, last});
+    if (auto st = flush(); !st) return st;
+    if (auto st = store->replace_windows(open, newest); !st) return st;
+    if (record)
+      if (auto st = store->save_file(*record); !st) return st;
+    if (auto st = store->commit(); !st) return st;
+    if (record)
+      if (auto f = store->files()) files = std::move(f).value();
+    return ok_status();
+  }
+
   void discard_buffers() {
     cells.clear();
     visitors.clear();
@@ -202,15 +244,6 @@ bool is_event_file_name(std::string_view name) {
   return name.ends_with(".jsonl") || name.ends_with(".ndjson");
 }
 
-namespace {
-
-std::string head_hash(std::string_view head) {
-  Sha256 h;
-  h.update(head);
-  return h.finish_hex();
-}
-
-}  // namespace
 
 Status Ingester::ingest_file(const std::string& name, IngestSummary& summary, const ProgressFn& progress) {
   State& s = *m;
@@ -228,10 +261,7 @@ Status Ingester::ingest_file(const std::string& name, IngestSummary& summary, co
     auto h = src.head(k_head);
     if (!h) return h.error();
     head = std::move(h).value();
-    for (const FileRecord& r : s.files) {
-      if (r.head_len == 0 || r.head_len > head.size()) continue;
-      if (r.offset > record.offset && head_hash(std::string_view(head).substr(0, r.head_len)) == r.head_hash) record = r;
-    }
+    record = s.known_record(head);
     if (record.id) {
       if (auto st = src.skip(record.offset); !st) return st;
       out.skipped_bytes = record.offset;
@@ -388,13 +418,8 @@ Status Ingester::ingest_file(const std::string& name, IngestSummary& summary, co
   }
   if (out.lines == 0 && record.id) out.status = "unchanged";
 
-  s.prune_windows();
-  std::vector<WindowEntry> windows;
-  windows.reserve(s.windows.size());
-  for (const auto& [k, last] : s.windows) windows.push_back({k.client, k.path_id, last});
-  if (auto st = s.flush(); !st) return fail(st.error());
-  if (auto st = s.store->replace_windows(windows, s.newest); !st) return fail(st.error());
-  if (!src.is_stdin()) {
+  std::optional<FileRecord> progress_record;
+  if (!src.is_stdin() && !head.empty()) {
     FileRecord r = record;
     r.head_len = head.size();
     r.head_hash = head_hash(head);
@@ -404,20 +429,10 @@ Status Ingester::ingest_file(const std::string& name, IngestSummary& summary, co
     r.inode = src.inode();
     r.size = src.file_size();
     r.name = name;
-    if (!head.empty()) {
-      if (auto st = s.store->save_file(r); !st) return fail(st.error());
-    }
+    progress_record = std::move(r);
   }
-  if (auto st = s.store->commit(); !st) return fail(st.error());
-  if (!src.is_stdin() && !head.empty()) {
-    auto files = s.store->files();
-    if (files) s.files = std::move(files).value();
-  }
-  for (std::size_t i = 0; i < out.classes.size(); ++i) summary.classes[i] += out.classes[i];
-  summary.lines += out.lines;
-  summary.views += out.views;
-  summary.bytes += out.bytes;
-  summary.files.push_back(std::move(out));
+  if (auto st = s.save_and_commit(progress_record); !st) return fail(st.error());
+  add_to_summary(summary, std::move(out));
   return ok_status();
 }
 
