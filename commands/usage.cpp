@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <limits>
+
 #include "commands/common.hpp"
 #include "commands/progress.hpp"
 #include "commands/render.hpp"
@@ -63,16 +65,26 @@ int run_usage_ingest(const UsageIngestOptions& o, const Context& ctx) {
   auto ing = usage::Ingester::create(**store, opts);
   if (!ing) return report_error(ctx, ing.error());
 
+  // Oldest first (by each file's first line), whatever order the shell gave; files
+  // without a readable first line keep their place after the dated ones.
+  std::vector<std::string> logs = o.logs;
+  {
+    std::vector<std::pair<std::int64_t, std::string>> keyed;
+    for (const std::string& f : logs)
+      keyed.emplace_back(ing->first_line_time(f).value_or(std::numeric_limits<std::int64_t>::max()), f);
+    std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 0; i < keyed.size(); ++i) logs[i] = std::move(keyed[i].second);
+  }
   std::uint64_t total = 0;
-  for (const std::string& f : o.logs) {
+  for (const std::string& f : logs) {
     struct stat st{};
     if (f != "-" && ::stat(f.c_str(), &st) == 0) total += static_cast<std::uint64_t>(st.st_size);
   }
-  ProgressLine progress(ctx, {"ingest", "files", o.logs.size(), total});
+  ProgressLine progress(ctx, {"ingest", "files", logs.size(), total});
   usage::IngestSummary summary;
   std::vector<Error> errors;
   std::uint64_t done_bytes = 0;
-  for (const std::string& f : o.logs) {
+  for (const std::string& f : logs) {
     std::uint64_t last = 0;
     auto st = ing->ingest_file(f, summary, [&](std::uint64_t pos) {
       if (pos > last) progress.add_bytes(pos - last);

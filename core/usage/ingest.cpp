@@ -123,9 +123,11 @@ struct Ingester::State {
     bool fresh = inserted;
     if (!inserted) {
       std::int64_t& last = it->second;
-      // A window the newest line has left behind counts as closed, whether or not it was
-      // pruned yet: the outcome never depends on where a log was cut.
-      if (last < newest - k_view_window - k_disorder || t - last > k_view_window) {
+      // Windows are pruned once the newest line is k_disorder past their end; a line that
+      // could still join a pruned window would be more than k_disorder older than the
+      // newest line, so for logs in time order (within k_disorder) where a log was cut
+      // never changes the outcome.
+      if (t - last > k_view_window) {
         fresh = true;
         last = t;
       } else {
@@ -434,6 +436,31 @@ Status Ingester::ingest_file(const std::string& name, IngestSummary& summary, co
   if (auto st = s.save_and_commit(progress_record); !st) return fail(st.error());
   add_to_summary(summary, std::move(out));
   return ok_status();
+}
+
+std::optional<std::int64_t> Ingester::first_line_time(const std::string& name) {
+  if (name == "-") return std::nullopt;
+  auto src = LogSource::open(name);
+  if (!src) return std::nullopt;
+  auto head = src->head(k_head);
+  if (!head) return std::nullopt;
+  const bool events = m->opts.events || is_event_file_name(name);
+  std::string_view rest = *head;
+  while (!rest.empty()) {
+    const std::size_t nl = rest.find('\n');
+    if (nl == std::string_view::npos) break;  // only whole lines
+    std::string_view text = rest.substr(0, nl);
+    rest.remove_prefix(nl + 1);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (events) {
+      PlayerEvent ev;
+      if (parse_event(text, ev) == Malformed::none) return ev.time;
+    } else {
+      LogLine line;
+      if (parse_line(text, m->format, line) == Malformed::none) return line.time;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace eductl::usage

@@ -53,8 +53,8 @@ struct IngestSummary {
 };
 
 inline constexpr std::int64_t k_view_window = 1800;
-// Windows close for good once the newest line read is this much past their end: lines
-// written out of order by less than this still join their view.
+// Windows are dropped once the newest line read is this much past their end: lines
+// written out of order by less than this still join their view, exactly.
 inline constexpr std::int64_t k_disorder = 900;
 inline constexpr std::size_t k_max_samples = 20;
 
@@ -71,6 +71,11 @@ class Ingester {
   // One file (or "-") in one transaction: an error or an interruption leaves the store
   // as it was before the file. The outcome and samples accumulate into `summary`.
   Status ingest_file(const std::string& name, IngestSummary& summary, const ProgressFn& progress = {});
+
+  // The time of the first line that parses in a file's first 4 KiB (nullopt for "-", an
+  // unreadable file or none). Logs are ingested in this order, oldest first, so that a
+  // shell glob (access.log access.log.1 access.log.2.gz) is read as the time ran.
+  std::optional<std::int64_t> first_line_time(const std::string& name);
 
  private:
   Ingester();

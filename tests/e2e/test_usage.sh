@@ -113,7 +113,8 @@ check "no usage data yet: exit 3, nothing created" bash -c "test $rc = 3 && ! te
 # A second writer is refused (exit 5); Ctrl-C leaves the previous state; the next run counts all.
 gen="$(dirname "$MAKE_FIXTURES")/gen_access_log"
 "$gen" 1000000 2 >"$tmp/big.log"
-"$E" --data "$tmp/d3" usage ingest "$tmp/access.log" >/dev/null
+head -n 1000 "$tmp/big.log" >"$tmp/small.log"   # the same log before it grew
+"$E" --data "$tmp/d3" usage ingest "$tmp/small.log" >/dev/null
 "$E" --data "$tmp/d3" --json report --by day >"$tmp/before.json"
 "$E" --data "$tmp/d3" usage ingest "$tmp/big.log" >/dev/null 2>&1 &
 pid=$!
@@ -129,10 +130,20 @@ check "Ctrl-C during an ingest: exit 130" test "$rc" = 130
 "$E" --data "$tmp/d3" --json report --by day >"$tmp/after.json"
 check "an interrupted ingest leaves the previous figures" cmp -s "$tmp/before.json" "$tmp/after.json"
 "$E" --data "$tmp/d3" usage ingest "$tmp/big.log" >/dev/null
-"$E" --data "$tmp/d4" usage ingest "$tmp/access.log" "$tmp/big.log" >/dev/null
+"$E" --data "$tmp/d4" usage ingest "$tmp/big.log" >/dev/null
 check "after the interruption, the next run counts everything once" cmp -s \
   <("$E" --data "$tmp/d3" --json report --by province,day | jq -S '.rows, .totals, .lines') \
   <("$E" --data "$tmp/d4" --json report --by province,day | jq -S '.rows, .totals, .lines')
+
+# Logs given newest first (as a shell glob sorts access.log access.log.1) are read oldest first.
+head -n 200000 "$tmp/big.log" >"$tmp/part.log"
+head -n 120000 "$tmp/part.log" >"$tmp/part.log.1"
+tail -n +120001 "$tmp/part.log" >"$tmp/part.log.0"
+"$E" --data "$tmp/d5" usage ingest "$tmp/part.log.0" "$tmp/part.log.1" >/dev/null
+"$E" --data "$tmp/d6" usage ingest "$tmp/part.log" >/dev/null
+check "rotated logs in any order give the figures of the whole" cmp -s \
+  <("$E" --data "$tmp/d5" --json report --by province,day | jq -S '.rows, .totals, .lines') \
+  <("$E" --data "$tmp/d6" --json report --by province,day | jq -S '.rows, .totals, .lines')
 
 # HTML: rendered by headless Chromium, no console errors, the map shows the JSON's values.
 "$E" --data "$tmp/d" report --html "$tmp/report.html" 2>/dev/null
