@@ -24,6 +24,12 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 need_eductl
+if ! command -v goaccess >/dev/null; then
+  [[ $(id -u) -eq 0 ]] || die "needs the Debian package goaccess: apt-get install -y goaccess"
+  say "installing goaccess (apt-get)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq goaccess >&2 ||
+    { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq goaccess >&2; }
+fi
 need goaccess perl jq
 GEN="${GEN_ACCESS_LOG:-$PROJECT_DIR/build/tests/gen_access_log}"
 [[ -x "$GEN" ]] || die "no log generator at $GEN (build the project), or set GEN_ACCESS_LOG"
