@@ -187,7 +187,12 @@ int run_report(const ReportOptions& o, const Context& ctx) {
     if (!rules) return report_error(ctx, rules.error());
     mapping = std::move(rules).value();
   }
-  auto resolver = usage::Resolver::open(data.catalog_file(), std::move(mapping));
+  // Region and time reports need no catalogue: they work while it is absent, older than
+  // this eductl or busy.
+  const bool need_catalog =
+      !q->equals.empty() || std::any_of(q->by.begin(), q->by.end(), [](Dim d) { return usage::is_catalog(d); });
+  auto resolver = usage::Resolver::open(need_catalog ? data.catalog_file() : std::filesystem::path(),
+                                        std::move(mapping));
   if (!resolver) return report_error(ctx, resolver.error());
   auto rep = usage::run_report(**store, *resolver, *q);
   if (!rep) return report_error(ctx, rep.error());
