@@ -12,10 +12,12 @@
 #include "commands/index.hpp"
 #include "commands/mirror.hpp"
 #include "commands/render.hpp"
+#include "commands/report.hpp"
 #include "commands/rules.hpp"
 #include "commands/search.hpp"
 #include "commands/store.hpp"
 #include "commands/transcode.hpp"
+#include "commands/usage.hpp"
 #include "commands/validate.hpp"
 #include "core/db/sqlite.hpp"
 #include "core/util/cancel.hpp"
@@ -34,6 +36,8 @@ constexpr Registrar k_commands[] = {
     register_catalog,
     register_store,
     register_mirror,
+    register_usage,
+    register_report,
     register_rules,
     register_index,
     register_search,

@@ -61,5 +61,19 @@ run "$eductl" --data "$mirrors/school" catalog list
 run "$eductl" --data "$mirrors/province" mirror export "$mirrors/usb-disk" --stage junior
 run "$eductl" --data "$mirrors/offline-school" mirror sync "$mirrors/usb-disk" --trust "$demo/keys/eductl.pub"
 run "$eductl" --data "$mirrors/offline-school" mirror status
+# Usage: a day of generated traffic on the imported books' blob paths, over a small test
+# GeoIP database; then reports by province and subject and the HTML page.
+perl tests/usage/make_geoip.pl "$demo/geo.mmdb"
+"$eductl" --data "$data" --json catalog list | jq -r '.books[] | .publisher + "/" + .package_id' |
+  while read -r book; do
+    "$eductl" --data "$data" --json catalog show "$book" |
+      jq -r '.files[] | select(.sha256 != "") | .sha256 | "/public/objects/\(.[0:2])/\(.[2:4])/\(.)"'
+  done >"$demo/objects.txt"
+build/tests/gen_access_log 200000 1 "$demo/objects.txt" | gzip >"$demo/access.log.gz"
+run "$eductl" --data "$data" usage ingest --geoip "$demo/geo.mmdb" "$demo/access.log.gz"
+run "$eductl" --data "$data" report --by province --top 10
+run "$eductl" --data "$data" report --by subject,stage
+run "$eductl" --data "$data" report --html "$demo/usage.html"
 printf '\nThe catalogue and content store are in %s/; try: %s --data %s catalog list --stage junior\n' "$data" "$eductl" "$data"
 printf 'Mirrors are in %s/ (province, school, usb-disk, offline-school); try: %s --data %s/province mirror status\n' "$mirrors" "$eductl" "$mirrors"
+printf 'Usage figures are in %s/usage.sqlite; the HTML report is %s/usage.html\n' "$data" "$demo"

@@ -155,6 +155,7 @@ constexpr Rule k_rules[] = {
     {"ZIP-CORRUPT", error, "media", "A courseware zip is corrupt or unsafe (traversal, links).", "Re-pack the courseware bundle."},
 #include "core/findings/rules_listing.inc"
 #include "core/findings/rules_csv.inc"
+#include "core/findings/rules_usage.inc"
     // --- import ---
     {"IMP-REVISION-LOWER", error, "import", "The package's revision is lower than the catalogue's current revision of the book.",
      "Deliver a revision higher than the current one (see `eductl catalog show`)."},

@@ -61,7 +61,9 @@ Result<PublishResult> publish(const DataFolder& data, const minisign::SecretKey&
     BookKey key_of{summary.record.meta.publisher_code, summary.record.package_id};
     auto detail = catalog->show_book(book_ref(key_of));
     if (!detail) return detail.error();
-    snapshot::Part part{detail->current, detail->revisions.empty() ? "" : detail->revisions.back().digest, book_ref(key_of)};
+    snapshot::Part part;
+    part.record = detail->current;
+    part.book = book_ref(key_of);
     for (const auto& rev : detail->revisions)
       if (rev.revision == detail->current.revision) part.digest = rev.digest;
     auto renditions = catalog->rendition_blobs({key_of});

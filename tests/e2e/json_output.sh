@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The --json outputs of validate, import and mirror keygen/verify follow their published
+# The --json outputs of validate, import, mirror keygen/verify, usage ingest and report follow their published
 # schemas (schemas/).
 # Usage: json_output.sh EDUCTL MAKE_FIXTURES SOURCE_DIR JSON_SCHEMA_CHECK
 set -euo pipefail
@@ -50,4 +50,18 @@ rc=0
 "$eductl" --json --data "$tmp/mirror2" mirror sync "$tmp/usb" --trust "$tmp/keys/eductl.pub" >"$tmp/sync-refused.json" || rc=$?
 [[ $rc == 1 ]] || { echo "FAIL sync of a tampered export: exit $rc, want 1"; exit 1; }
 "$check" "$src/schemas/eductl.mirror.sync-1.schema.json" "$tmp/sync-refused.json"
-echo "13 passed, 0 failed"
+# usage ingest (with a malformed line, so a sample is there) and report by several dimensions.
+perl "$src/tests/usage/make_geoip.pl" "$tmp/geo.mmdb"
+{
+  printf '1.0.1.5 - - [02/Mar/2026:08:00:00 +0800] "GET /objects/ab/cd/x HTTP/1.1" 206 1000 "-" "Mozilla/5.0"\n'
+  printf '1.0.5.1 - - [02/Mar/2026:08:00:01 +0800] "GET /a HTTP/1.1" 200 10 "-" "Mozilla/5.0"\n'
+  printf 'torn\n'
+} >"$tmp/access.log"
+"$eductl" --data "$tmp/udata" --json usage ingest --geoip "$tmp/geo.mmdb" "$tmp/access.log" >"$tmp/ingest.json"
+"$check" "$src/schemas/eductl.usage.ingest-1.schema.json" "$tmp/ingest.json"
+jq -e '.malformed_samples | length == 1' "$tmp/ingest.json" >/dev/null || { echo "FAIL no malformed sample"; exit 1; }
+for by in province city,day subject,week month resource-kind; do
+  "$eductl" --data "$tmp/udata" --json report --by "$by" >"$tmp/report.json"
+  "$check" "$src/schemas/eductl.report-1.schema.json" "$tmp/report.json"
+done
+echo "15 passed, 0 failed"

@@ -1,0 +1,375 @@
+// The aggregate store in <data>/usage.sqlite (see aggregate_store.hpp).
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <tuple>
+
+#include "core/db/sqlite.hpp"
+#include "core/usage/aggregate_store.hpp"
+#include "core/usage/log_line.hpp"
+#include "core/util/fs.hpp"
+
+namespace eductl::usage {
+namespace {
+
+constexpr std::string_view k_migrations[] = {
+    R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE paths (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
+-- day: days since 1970-01-01 in the log's own offset; province/city: GB/T 2260, 0 = unknown
+CREATE TABLE cells (
+  day INTEGER NOT NULL, province INTEGER NOT NULL, city INTEGER NOT NULL, path_id INTEGER NOT NULL,
+  views INTEGER NOT NULL, bytes INTEGER NOT NULL, lines INTEGER NOT NULL, watch_seconds INTEGER NOT NULL,
+  PRIMARY KEY (day, province, city, path_id)) WITHOUT ROWID;
+-- client: keyed hash (SipHash-2-4 with the secret in meta) of the address
+CREATE TABLE visitors (
+  day INTEGER NOT NULL, province INTEGER NOT NULL, city INTEGER NOT NULL, path_id INTEGER NOT NULL,
+  client INTEGER NOT NULL,
+  PRIMARY KEY (day, province, city, path_id, client)) WITHOUT ROWID;
+CREATE TABLE line_counts (day INTEGER NOT NULL, class TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (day, class)) WITHOUT ROWID;
+CREATE TABLE windows (client INTEGER NOT NULL, path_id INTEGER NOT NULL, last INTEGER NOT NULL,
+  PRIMARY KEY (client, path_id)) WITHOUT ROWID;
+CREATE TABLE files (
+  id INTEGER PRIMARY KEY, head_len INTEGER NOT NULL, head_hash TEXT NOT NULL, offset INTEGER NOT NULL,
+  lines INTEGER NOT NULL, device INTEGER NOT NULL, inode INTEGER NOT NULL, size INTEGER NOT NULL,
+  name TEXT NOT NULL, ingested_at TEXT NOT NULL);
+CREATE INDEX files_head ON files(head_len, head_hash);
+)sql",
+};
+constexpr std::string_view k_tables[] = {"meta", "paths", "cells", "visitors", "line_counts", "windows", "files"};
+const db::Schema k_schema{"usage data", k_migrations, "ingest a log first ('eductl usage ingest LOG')", k_tables};
+
+std::int64_t as_i64(std::uint64_t v) {
+  std::int64_t r;
+  std::memcpy(&r, &v, sizeof r);
+  return r;
+}
+std::uint64_t as_u64(std::int64_t v) {
+  std::uint64_t r;
+  std::memcpy(&r, &v, sizeof r);
+  return r;
+}
+
+std::string now_text() {
+  char buf[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// WHERE clause over day and province for the filter, with ? placeholders bound by bind_filter.
+std::string where_clause(const QueryFilter& f, bool with_province = true) {
+  std::string w = " WHERE 1";
+  if (f.since) w += " AND day >= ?";
+  if (f.until) w += " AND day <= ?";
+  if (with_province && !f.provinces.empty()) {
+    w += " AND province IN (";
+    for (std::size_t i = 0; i < f.provinces.size(); ++i) w += i ? ",?" : "?";
+    w += ")";
+  }
+  return w;
+}
+void bind_filter(SQLite::Statement& q, const QueryFilter& f, bool with_province = true) {
+  int i = 1;
+  if (f.since) q.bind(i++, static_cast<std::int64_t>(*f.since));
+  if (f.until) q.bind(i++, static_cast<std::int64_t>(*f.until));
+  if (with_province)
+    for (std::uint32_t p : f.provinces) q.bind(i++, static_cast<std::int64_t>(p));
+}
+
+class SqliteStore final : public AggregateStore {
+ public:
+  SqliteStore(db::Handle db, std::filesystem::path file) : m_db(std::move(db)), m_file(std::move(file)) {}
+
+  template <class F>
+  auto guarded(std::string_view what, F&& body) -> decltype(body()) {
+    return db::guarded(what, m_file, std::forward<F>(body));
+  }
+
+  Result<std::array<unsigned char, 16>> secret() override {
+    return guarded("cannot read the usage secret", [&]() -> Result<std::array<unsigned char, 16>> {
+      std::array<unsigned char, 16> key{};
+      SQLite::Statement q(*m_db, "SELECT value FROM meta WHERE key = 'secret'");
+      if (q.executeStep() && q.getColumn(0).getBytes() == static_cast<int>(key.size())) {
+        std::memcpy(key.data(), q.getColumn(0).getBlob(), key.size());
+        return key;
+      }
+      if (m_db->getHandle() && sqlite3_db_readonly(m_db->getHandle(), "main") == 1)
+        return make_error(ErrorKind::bad_input, "usage data has no secret; run 'eductl usage ingest' once", m_file.string());
+      if (sodium_init() < 0) return make_error(ErrorKind::internal, "libsodium failed to initialise");
+      randombytes_buf(key.data(), key.size());
+      SQLite::Statement ins(*m_db, "INSERT INTO meta(key, value) VALUES ('secret', ?)");
+      ins.bind(1, key.data(), static_cast<int>(key.size()));
+      ins.exec();
+      return key;
+    });
+  }
+
+  Result<std::int64_t> newest_time() override {
+    return guarded("cannot read the usage state", [&]() -> Result<std::int64_t> {
+      SQLite::Statement q(*m_db, "SELECT value FROM meta WHERE key = 'newest_time'");
+      return q.executeStep() ? static_cast<std::int64_t>(q.getColumn(0).getInt64()) : std::int64_t{0};
+    });
+  }
+
+  Result<std::vector<WindowEntry>> windows() override {
+    return guarded("cannot read the open view windows", [&]() -> Result<std::vector<WindowEntry>> {
+      std::vector<WindowEntry> out;
+      SQLite::Statement q(*m_db, "SELECT client, path_id, last FROM windows");
+      while (q.executeStep())
+        out.push_back({as_u64(q.getColumn(0).getInt64()), q.getColumn(1).getInt64(), q.getColumn(2).getInt64()});
+      return out;
+    });
+  }
+
+  Result<std::vector<std::pair<std::string, std::int64_t>>> paths() override {
+    return guarded("cannot read the usage paths", [&]() -> Result<std::vector<std::pair<std::string, std::int64_t>>> {
+      std::vector<std::pair<std::string, std::int64_t>> out;
+      SQLite::Statement q(*m_db, "SELECT path, id FROM paths");
+      while (q.executeStep()) out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt64());
+      return out;
+    });
+  }
+
+  Result<std::vector<FileRecord>> files() override {
+    return guarded("cannot read the ingested files", [&]() -> Result<std::vector<FileRecord>> {
+      std::vector<FileRecord> out;
+      SQLite::Statement q(*m_db,
+                          "SELECT id, head_len, head_hash, offset, lines, device, inode, size, name FROM files ORDER BY id");
+      while (q.executeStep()) {
+        FileRecord r;
+        r.id = q.getColumn(0).getInt64();
+        r.head_len = static_cast<std::uint64_t>(q.getColumn(1).getInt64());
+        r.head_hash = q.getColumn(2).getString();
+        r.offset = static_cast<std::uint64_t>(q.getColumn(3).getInt64());
+        r.lines = static_cast<std::uint64_t>(q.getColumn(4).getInt64());
+        r.device = static_cast<std::uint64_t>(q.getColumn(5).getInt64());
+        r.inode = static_cast<std::uint64_t>(q.getColumn(6).getInt64());
+        r.size = static_cast<std::uint64_t>(q.getColumn(7).getInt64());
+        r.name = q.getColumn(8).getString();
+        out.push_back(std::move(r));
+      }
+      return out;
+    });
+  }
+
+  Status begin() override {
+    return guarded("cannot start a usage transaction", [&]() -> Status {
+      m_db->exec("BEGIN IMMEDIATE");
+      m_in_tx = true;
+      return ok_status();
+    });
+  }
+
+  Result<std::int64_t> add_path(std::string_view path) override {
+    return guarded("cannot record a path", [&]() -> Result<std::int64_t> {
+      if (!m_add_path) m_add_path = std::make_unique<SQLite::Statement>(*m_db, "INSERT INTO paths(path) VALUES (?)");
+      m_add_path->reset();
+      m_add_path->bind(1, path.data(), static_cast<int>(path.size()));
+      m_add_path->exec();
+      return static_cast<std::int64_t>(m_db->getLastInsertRowid());
+    });
+  }
+
+  Status add_cells(const std::vector<std::pair<CellKey, CellValues>>& cells) override {
+    return guarded("cannot write usage figures", [&]() -> Status {
+      SQLite::Statement q(*m_db,
+                          "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET views = views + "
+                          "excluded.views, bytes = bytes + excluded.bytes, lines = lines + excluded.lines, "
+                          "watch_seconds = watch_seconds + excluded.watch_seconds");
+      for (const auto& [k, v] : cells) {
+        q.reset();
+        q.bind(1, static_cast<std::int64_t>(k.day));
+        q.bind(2, static_cast<std::int64_t>(k.province));
+        q.bind(3, static_cast<std::int64_t>(k.city));
+        q.bind(4, static_cast<std::int64_t>(k.path_id));
+        q.bind(5, static_cast<std::int64_t>(v.views));
+        q.bind(6, static_cast<std::int64_t>(v.bytes));
+        q.bind(7, static_cast<std::int64_t>(v.lines));
+        q.bind(8, static_cast<std::int64_t>(v.watch_seconds));
+        q.exec();
+      }
+      return ok_status();
+    });
+  }
+
+  Status add_visitors(const std::vector<VisitorKey>& keys) override {
+    return guarded("cannot write visitors", [&]() -> Status {
+      SQLite::Statement q(*m_db, "INSERT OR IGNORE INTO visitors VALUES (?,?,?,?,?)");
+      for (const VisitorKey& k : keys) {
+        q.reset();
+        q.bind(1, static_cast<std::int64_t>(k.cell.day));
+        q.bind(2, static_cast<std::int64_t>(k.cell.province));
+        q.bind(3, static_cast<std::int64_t>(k.cell.city));
+        q.bind(4, static_cast<std::int64_t>(k.cell.path_id));
+        q.bind(5, static_cast<std::int64_t>(as_i64(k.client)));
+        q.exec();
+      }
+      return ok_status();
+    });
+  }
+
+  Status add_line_counts(const std::vector<std::pair<std::int64_t, LineCounts>>& by_day) override {
+    return guarded("cannot write line counts", [&]() -> Status {
+      SQLite::Statement q(*m_db, "INSERT INTO line_counts VALUES (?,?,?) ON CONFLICT DO UPDATE SET n = n + excluded.n");
+      for (const auto& [day, counts] : by_day)
+        for (std::size_t c = 0; c < counts.size(); ++c) {
+          if (!counts[c]) continue;
+          q.reset();
+          q.bind(1, static_cast<std::int64_t>(day));
+          q.bind(2, std::string(to_string(static_cast<LineClass>(c))));
+          q.bind(3, static_cast<std::int64_t>(counts[c]));
+          q.exec();
+        }
+      return ok_status();
+    });
+  }
+
+  Status replace_windows(const std::vector<WindowEntry>& windows, std::int64_t newest) override {
+    return guarded("cannot save the open view windows", [&]() -> Status {
+      m_db->exec("DELETE FROM windows");
+      SQLite::Statement q(*m_db, "INSERT INTO windows VALUES (?,?,?)");
+      for (const WindowEntry& w : windows) {
+        q.reset();
+        q.bind(1, static_cast<std::int64_t>(as_i64(w.client)));
+        q.bind(2, static_cast<std::int64_t>(w.path_id));
+        q.bind(3, static_cast<std::int64_t>(w.last));
+        q.exec();
+      }
+      SQLite::Statement m(*m_db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('newest_time', ?)");
+      m.bind(1, static_cast<std::int64_t>(newest));
+      m.exec();
+      return ok_status();
+    });
+  }
+
+  Status save_file(const FileRecord& r) override {
+    return guarded("cannot record the file's progress", [&]() -> Status {
+      SQLite::Statement q(*m_db, r.id ? "UPDATE files SET head_len=?, head_hash=?, offset=?, lines=?, device=?, inode=?, "
+                                        "size=?, name=?, ingested_at=? WHERE id=?"
+                                      : "INSERT INTO files(head_len, head_hash, offset, lines, device, inode, size, "
+                                        "name, ingested_at) VALUES (?,?,?,?,?,?,?,?,?)");
+      q.bind(1, static_cast<std::int64_t>(r.head_len));
+      q.bind(2, r.head_hash);
+      q.bind(3, static_cast<std::int64_t>(r.offset));
+      q.bind(4, static_cast<std::int64_t>(r.lines));
+      q.bind(5, static_cast<std::int64_t>(r.device));
+      q.bind(6, static_cast<std::int64_t>(r.inode));
+      q.bind(7, static_cast<std::int64_t>(r.size));
+      q.bind(8, r.name);
+      q.bind(9, now_text());
+      if (r.id) q.bind(10, static_cast<std::int64_t>(r.id));
+      q.exec();
+      return ok_status();
+    });
+  }
+
+  Status commit() override {
+    return guarded("cannot commit usage figures", [&]() -> Status {
+      m_add_path.reset();
+      m_db->exec("COMMIT");
+      m_in_tx = false;
+      return ok_status();
+    });
+  }
+
+  void rollback() override {
+    m_add_path.reset();
+    if (!m_in_tx) return;
+    m_in_tx = false;
+    try {
+      m_db->exec("ROLLBACK");
+    } catch (const std::exception&) {
+      // The transaction is gone already (SQLite rolls back on some errors by itself).
+    }
+  }
+
+  Status for_each_cell(const QueryFilter& f, const std::function<void(const CellKey&, const CellValues&)>& fn) override {
+    return guarded("cannot read usage figures", [&]() -> Status {
+      SQLite::Statement q(*m_db, "SELECT day, province, city, path_id, views, bytes, lines, watch_seconds FROM cells" +
+                                     where_clause(f));
+      bind_filter(q, f);
+      while (q.executeStep()) {
+        CellKey k{q.getColumn(0).getInt64(), static_cast<std::uint32_t>(q.getColumn(1).getInt64()),
+                  static_cast<std::uint32_t>(q.getColumn(2).getInt64()), q.getColumn(3).getInt64()};
+        CellValues v{static_cast<std::uint64_t>(q.getColumn(4).getInt64()),
+                     static_cast<std::uint64_t>(q.getColumn(5).getInt64()),
+                     static_cast<std::uint64_t>(q.getColumn(6).getInt64()),
+                     static_cast<std::uint64_t>(q.getColumn(7).getInt64())};
+        fn(k, v);
+      }
+      return ok_status();
+    });
+  }
+
+  Status for_each_visitor(const QueryFilter& f, const std::function<void(const VisitorKey&)>& fn) override {
+    return guarded("cannot read visitors", [&]() -> Status {
+      SQLite::Statement q(*m_db, "SELECT day, province, city, path_id, client FROM visitors" + where_clause(f));
+      bind_filter(q, f);
+      while (q.executeStep()) {
+        VisitorKey k{{q.getColumn(0).getInt64(), static_cast<std::uint32_t>(q.getColumn(1).getInt64()),
+                      static_cast<std::uint32_t>(q.getColumn(2).getInt64()), q.getColumn(3).getInt64()},
+                     as_u64(q.getColumn(4).getInt64())};
+        fn(k);
+      }
+      return ok_status();
+    });
+  }
+
+  Result<LineCounts> line_counts(const QueryFilter& f) override {
+    return guarded("cannot read line counts", [&]() -> Result<LineCounts> {
+      LineCounts out{};
+      // Line classes have no region: a province filter does not narrow them.
+      SQLite::Statement q(*m_db, "SELECT class, SUM(n) FROM line_counts" + where_clause(f, false) +
+                                     (f.since || f.until ? " AND day != " + std::to_string(k_no_day) : std::string()) +
+                                     " GROUP BY class");
+      bind_filter(q, f, false);
+      while (q.executeStep()) {
+        const std::string c = q.getColumn(0).getString();
+        for (int i = 0; i < k_line_classes; ++i)
+          if (to_string(static_cast<LineClass>(i)) == c) out[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(q.getColumn(1).getInt64());
+      }
+      return out;
+    });
+  }
+
+ private:
+  db::Handle m_db;
+  std::filesystem::path m_file;
+  std::unique_ptr<SQLite::Statement> m_add_path;
+  bool m_in_tx = false;
+};
+
+}  // namespace
+
+bool VisitorKey::operator<(const VisitorKey& o) const {
+  return std::tie(cell.day, cell.province, cell.city, cell.path_id, client) <
+         std::tie(o.cell.day, o.cell.province, o.cell.city, o.cell.path_id, o.client);
+}
+
+Result<std::unique_ptr<AggregateStore>> open_sqlite_store(const std::filesystem::path& file, StoreAccess access) {
+  if (access == StoreAccess::read_write) {
+    // Created 0600 before SQLite sees it: it holds the secret that keys the client hashes
+    // (SQLite gives the -wal and -shm files the same mode).
+    if (auto st = make_dirs(file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path()); !st)
+      return st.error();
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return make_error(ErrorKind::internal, "cannot create the usage data: " + errno_text(errno), file.string());
+    ::close(fd);
+  }
+  auto h = db::open(file, access == StoreAccess::read_only ? db::Access::read_only : db::Access::read_write, k_schema);
+  if (!h) return h.error();
+  return std::unique_ptr<AggregateStore>(std::make_unique<SqliteStore>(std::move(h).value(), file));
+}
+
+bool is_absent_store(const Error& e) { return db::is_absent(e, k_schema); }
+
+}  // namespace eductl::usage
