@@ -192,9 +192,9 @@ Result<TranscodeReport> run_transcode(const DataFolder& data, const TranscodeReq
         continue;
       }
       if (r.dry_run) {
-        auto facts = probe(store->object_path(in.sha256), in.sha256);
+        auto facts = probe(fs::absolute(store->object_path(in.sha256)), in.sha256);
         jr.outcome = facts ? "planned" : "failed";
-        if (facts) jr.commands = hls_commands(store->object_path(in.sha256), *facts, prof);
+        if (facts) jr.commands = hls_commands(fs::absolute(store->object_path(in.sha256)), *facts, prof);
         else jr.message = facts.error().message;
         report.jobs.push_back(std::move(jr));
         continue;
@@ -236,7 +236,7 @@ Result<TranscodeReport> run_transcode(const DataFolder& data, const TranscodeReq
         if (interrupted()) return Made{false, true, "", {}, {}, {}, {}};
         const Planned& p = todo[i];
         const fs::path work = work_dir(data, p);
-        return make_renditions(p, store->object_path(p.input.sha256), work, *store, [&](const std::string& rendition, double f) {
+        return make_renditions(p, fs::absolute(store->object_path(p.input.sha256)), work, *store, [&](const std::string& rendition, double f) {
           if (!progress) return;
           std::lock_guard lock(progress_mu);
           progress(i, todo.size(), rendition, f);

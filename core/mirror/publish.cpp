@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <ctime>
 #include <set>
+#include <tuple>
 
 #include "core/mirror/tree.hpp"
 #include "core/util/cancel.hpp"
@@ -69,7 +70,9 @@ Result<PublishResult> publish(const DataFolder& data, const minisign::SecretKey&
     auto renditions = catalog->rendition_blobs({key_of});
     if (!renditions) return renditions.error();
     std::set<std::string> inputs;
+    std::set<std::tuple<std::string, std::string, std::string>> seen;  // a video at two paths: once
     for (const auto& rb : *renditions) {
+      if (!seen.emplace(rb.input_sha256, rb.profile, rb.path).second) continue;
       part.renditions.push_back(snapshot::Rendition{rb.input_sha256, rb.profile, rb.rendition, rb.path, rb.sha256, rb.size});
       inputs.insert(rb.input_sha256);
     }

@@ -132,22 +132,26 @@ Status write_tree(const fs::path& dir, const Verified& v, const std::map<std::st
 // wrong file) and renamed into place by the switch.
 // The chosen renditions of the books' videos, with their ffprobe facts, as finished
 // transcode jobs: `catalog show` on the mirror lists what it serves.
+// A video several books share is one job, whichever part names it.
 Status add_renditions(Catalog& cat, const std::vector<snapshot::Part>& parts, const snapshot::Selection& selection) {
+  std::map<std::pair<std::string, std::string>, std::map<std::string, RenditionFile>> jobs;  // by path
+  std::map<std::string, VideoFacts> facts;
   for (const auto& p : parts) {
-    std::map<std::pair<std::string, std::string>, std::vector<RenditionFile>> jobs;
     for (const auto& r : p.renditions)
       if (selection.takes_rendition(r.rendition))
-        jobs[{r.input_sha256, r.profile}].push_back(RenditionFile{r.rendition, r.path, r.sha256, r.size});
-    for (const auto& [key, files] : jobs) {
-      VideoFacts facts;
-      facts.sha256 = key.first;
-      for (const auto& m : p.media)
-        if (m.sha256 == key.first)
-          facts = VideoFacts{m.sha256, m.duration, m.width, m.height, m.video_codec, m.audio_codec, m.bitrate};
-      auto job = cat.job_for(key.first, key.second);
-      if (!job) return job.error();
-      if (auto s = cat.finish_job(job->id, facts, files); !s) return s;
-    }
+        jobs[{r.input_sha256, r.profile}].emplace(r.path, RenditionFile{r.rendition, r.path, r.sha256, r.size});
+    for (const auto& m : p.media)
+      facts.emplace(m.sha256, VideoFacts{m.sha256, m.duration, m.width, m.height, m.video_codec, m.audio_codec, m.bitrate});
+  }
+  for (const auto& [key, by_path] : jobs) {
+    VideoFacts f;
+    f.sha256 = key.first;
+    if (auto it = facts.find(key.first); it != facts.end()) f = it->second;
+    std::vector<RenditionFile> files;
+    for (const auto& [path, file] : by_path) files.push_back(file);
+    auto job = cat.job_for(key.first, key.second);
+    if (!job) return job.error();
+    if (auto s = cat.finish_job(job->id, f, files); !s) return s;
   }
   return ok_status();
 }
