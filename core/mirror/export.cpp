@@ -6,11 +6,13 @@
 
 #include <cerrno>
 #include <map>
+#include <thread>
 
 #include "core/mirror/snapshot.hpp"
 #include "core/mirror/tree.hpp"
 #include "core/util/cancel.hpp"
 #include "core/util/fs.hpp"
+#include "core/util/parallel.hpp"
 #include "core/util/sha256.hpp"
 
 namespace eductl::mirror {
@@ -53,41 +55,52 @@ Result<ExportResult> export_tree(const DataFolder& data, const ExportOptions& o)
   if (o.on_plan) o.on_plan(parts.size() + blobs.size(), total_bytes);
   if (auto s = make_dirs(o.dir); !s) return s.error();
 
-  VerifiedCopier copier;
-  copier.verify_existing = o.verify_existing;
+  // Files are copied by one thread per core (hashing bounds a local copy); results are
+  // counted in order on this thread.
+  struct Item {
+    std::string name, sha;
+    std::uint64_t size;
+    bool blob;
+  };
+  std::vector<Item> items;
+  for (const auto& [sha, size] : parts) items.push_back({snapshot::part_path(sha), sha, size, false});
+  for (const auto& [sha, size] : blobs) items.push_back({snapshot::object_path(sha), sha, size, true});
   std::uint64_t done_bytes = 0, done_files = 0;
-  auto moved = [&](std::uint64_t n) {
-    done_bytes += n;
-    if (o.progress) o.progress(done_bytes, done_files);
-  };
-  auto account = [&](CopyOutcome c, const std::string& name, const std::string& sha, std::uint64_t size) {
-    ++done_files;
-    if (c == CopyOutcome::copied) {
-      ++r.files_written;
-      r.bytes_written += size;
-    } else if (c == CopyOutcome::kept) {
-      ++r.files_kept;
-      done_bytes += size;
-    } else {
-      r.findings.push_back(make_finding(c == CopyOutcome::source_missing ? "MIR-BLOB-MISSING" : "MIR-BLOB-CORRUPT", name,
-                                        sha + (c == CopyOutcome::source_missing ? " is missing from " : " is damaged in ") +
-                                            tree.string()));
-    }
-  };
-  for (const auto& [sha, size] : parts) {
-    std::string name = snapshot::part_path(sha);
-    auto c = copier.copy(tree / name, o.dir / name, sha, size, moved);
-    if (!c) return c.error();
-    account(*c, name, sha, size);
-  }
-  for (const auto& [sha, size] : blobs) {
-    std::string name = snapshot::object_path(sha);
-    auto c = copier.copy(tree / name, o.dir / name, sha, size, moved);
-    if (!c) return c.error();
-    account(*c, name, sha, size);
-    r.blobs++;
-    r.bytes += size;
-  }
+  std::optional<Error> failure;
+  const unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  parallel_ordered<Result<CopyOutcome>>(
+      items.size(), jobs,
+      [&](std::size_t i) -> Result<CopyOutcome> {
+        thread_local VerifiedCopier copier;
+        copier.verify_existing = o.verify_existing;
+        return copier.copy(tree / items[i].name, o.dir / items[i].name, items[i].sha, items[i].size);
+      },
+      [&](std::size_t i, Result<CopyOutcome> c) {
+        const Item& it = items[i];
+        if (!c) {
+          if (!failure) failure = c.error();
+          return;
+        }
+        ++done_files;
+        done_bytes += it.size;
+        if (*c == CopyOutcome::copied) {
+          ++r.files_written;
+          r.bytes_written += it.size;
+        } else if (*c == CopyOutcome::kept) {
+          ++r.files_kept;
+        } else {
+          r.findings.push_back(make_finding(*c == CopyOutcome::source_missing ? "MIR-BLOB-MISSING" : "MIR-BLOB-CORRUPT",
+                                            it.name,
+                                            it.sha + (*c == CopyOutcome::source_missing ? " is missing from " : " is damaged in ") +
+                                                tree.string()));
+        }
+        if (it.blob) {
+          r.blobs++;
+          r.bytes += it.size;
+        }
+        if (o.progress) o.progress(done_bytes, done_files);
+      });
+  if (failure) return *failure;
   r.books = parts.size();
   if (!r.findings.empty()) return r;  // no index: the export is not finished
   // One flush for all the bytes, then the index that vouches for them.

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <thread>
 
 #include "core/mirror/source_impl.hpp"
 #include "core/util/fs.hpp"
@@ -25,7 +27,9 @@ Result<std::unique_ptr<Source>> open_source(const std::string& source, const Htt
   std::error_code ec;
   if (!fs::is_directory(source, ec))
     return make_error(ErrorKind::bad_input, "is not a folder (give a published tree, an export, or an http(s):// URL)", source);
-  return make_local_source(fs::absolute(source).lexically_normal());
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return make_local_source(fs::absolute(source).lexically_normal(),
+                           std::min(cores, static_cast<unsigned>(std::max(1, options.jobs))));
 }
 
 VerifiedSink::VerifiedSink(const Wanted& wanted, fs::path work_dir) : m_wanted(wanted), m_work_dir(std::move(work_dir)) {

@@ -54,7 +54,8 @@ class VerifiedSink {
   int m_write_errno = 0;
 };
 
-std::unique_ptr<Source> make_local_source(const std::filesystem::path& root);
+// `jobs` threads copy at once (at most the cores: a local copy is bound by hashing).
+std::unique_ptr<Source> make_local_source(const std::filesystem::path& root, unsigned jobs);
 std::unique_ptr<Source> make_http_source(const std::string& base_url, const HttpOptions& options);
 
 }  // namespace eductl::mirror
