@@ -20,6 +20,7 @@ struct ImportArgs {
   std::vector<fs::path> paths;
   fs::path from_list;
   bool recursive = false;
+  bool deep = false;
   unsigned jobs = default_jobs();
   bool dry_run = false;
   int keep_revisions = 0;
@@ -95,6 +96,7 @@ int run_import_cmd(ImportArgs& a, const Context& ctx, const std::string& command
   opt.keep_revisions = a.prune ? 1 : a.keep_revisions;
   opt.format = a.format;
   opt.recursive = a.recursive;
+  opt.deep = a.deep;
   opt.command_line = command_line;
 
   std::unique_ptr<ProgressLine> progress;
@@ -181,6 +183,7 @@ void register_import(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->add_option("PATH", a->paths, "Packages, batch folders, PDF folders (with books.csv) or listing JSON files");
   cmd->add_option("--from-list", a->from_list, "Read more PATHs from FILE, one per line (# comments)");
   cmd->add_flag("-r,--recursive", a->recursive, "Look for packages in every folder level below a batch folder");
+  cmd->add_flag("--deep", a->deep, "Decode every video first (as validate --deep): one that does not play refuses its package");
   add_jobs_option(cmd, a->jobs, "Inputs read and hashed in parallel (one catalogue writer)");
   cmd->add_flag("-n,--dry-run", a->dry_run, "Validate and decide, but write nothing");
   cmd->add_option("--keep-revisions", a->keep_revisions,

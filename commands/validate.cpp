@@ -6,6 +6,7 @@
 #include "core/util/cancel.hpp"
 #include "core/util/parallel.hpp"
 #include "core/util/text.hpp"
+#include "core/validate/deep.hpp"
 #include "core/validate/validator.hpp"
 
 namespace eductl {
@@ -107,6 +108,9 @@ int run_validate(const ValidateOptions& opts, const Context& ctx) {
           auto r = validate_package(inputs[i].path, limits, [&](std::uint64_t n) { progress.add_bytes(n); });
           if (r) o.report = std::move(r).value();
           else o.error = r.error();
+          if (o.report && opts.deep) {
+            if (auto deep = check_videos_decode(inputs[i].path, *o.report); !deep) o.error = deep.error();
+          }
         } else if (!o.error) {
           o.error = make_error(ErrorKind::interrupted, "interrupted");
         }
@@ -184,6 +188,8 @@ void register_validate(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->add_flag("-r,--recursive", opts->recursive, "Look for packages in every folder level below a batch folder");
   add_jobs_option(cmd, opts->jobs, "Packages checked in parallel (default: number of cores)");
   cmd->add_flag("--strict", opts->strict, "Warnings fail a package too");
+  cmd->add_flag("--deep", opts->deep,
+                "Also decode every video for its first 10 s with ffmpeg: one that does not play is MED-VIDEO-UNDECODABLE");
   add_limit_options(cmd, opts->limits);
   cmd->callback([opts, &ctx, &exit_code] { exit_code = run_validate(*opts, ctx); });
 }

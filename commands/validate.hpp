@@ -13,6 +13,7 @@ struct ValidateOptions {
   bool recursive = false;
   unsigned jobs = default_jobs();
   bool strict = false;
+  bool deep = false;  // also decode each video for its first seconds (ffmpeg)
   LimitArgs limits;
 };
 

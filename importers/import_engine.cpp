@@ -262,6 +262,7 @@ Result<ImportSummary> run_import(const fs::path& data_dir, const std::vector<fs:
   ImporterContext ictx;
   ictx.store = store ? &*store : nullptr;
   ictx.limits = opt.limits;
+  ictx.deep = opt.deep;
   ictx.progress = cb.on_bytes;
 
   ImportSummary summary;

@@ -25,6 +25,7 @@ struct ImportOptions {
   std::string format = "auto";      // importer name, or auto
   std::string command_line;         // recorded in import_runs
   bool recursive = false;
+  bool deep = false;                // decode every video (MED-VIDEO-UNDECODABLE refuses the package)
 };
 
 enum class ImportOutcome { imported, unchanged, refused, failed, skipped, would_import };

@@ -38,6 +38,7 @@ struct ImporterContext {
   BlobStore* store = nullptr;  // null: read and judge only (a dry run stages nothing)
   ScanLimits limits;
   ByteProgress progress;
+  bool deep = false;  // decode every video too (validate --deep); undecodable ones refuse the package
 };
 
 class Importer {

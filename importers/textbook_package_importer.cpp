@@ -3,6 +3,7 @@
 // the store lacks is read a second time, to stage just that content.
 #include "core/package/discover.hpp"
 #include "core/package/manifest.hpp"
+#include "core/validate/deep.hpp"
 #include "core/validate/validator.hpp"
 #include "importers/importer.hpp"
 #include "importers/registry_entries.hpp"
@@ -35,6 +36,8 @@ class TextbookPackageImporter final : public Importer {
       if (report.error().kind == ErrorKind::bad_input) return one_item(unreadable_item(input.string(), report.error().message));
       return report.error();
     }
+    if (ctx.deep)
+      if (auto deep = check_videos_decode(input, *report); !deep) return deep.error();
     ImportItem item;
     item.source_path = input.string();
     item.findings = report->findings;

@@ -173,6 +173,7 @@ constexpr Rule k_rules[] = {
     {"MIR-SIG-COMMENT", error, "mirror", "A signature's trusted comment was altered after signing (its global signature fails).",
      "Do not use the file; fetch the signature again from the upstream."},
 #include "core/findings/rules_mirror.inc"
+#include "core/findings/rules_media.inc"
 };
 
 }  // namespace
