@@ -273,8 +273,11 @@ Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
 
   // A no-change sync is one conditional request, when nothing local asks for more.
   Conditional cond;
-  const bool same_ask = state && state->upstream == r.upstream && state->selection.describe() == selection.describe() &&
-                        !o.retrust;
+  // A catalogue an older eductl built (an older schema) cannot be migrated in place (a
+  // mirror's catalogue is read-only): the sync rebuilds it even when nothing changed.
+  const bool catalog_current = state && data.catalog(Access::read_only).ok();
+  const bool same_ask = state && catalog_current && state->upstream == r.upstream &&
+                        state->selection.describe() == selection.describe() && !o.retrust;
   if (same_ask) cond = Conditional{state->etag, state->last_modified};
   auto got = fetch_verified_index(source, trusted, state ? state->next_keys : std::vector<std::string>{},
                                   same_ask && source.is_remote() ? &cond : nullptr);
@@ -401,7 +404,7 @@ Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
       return make_error(ErrorKind::internal, "blob " + sha + " was not fetched; the mirror is unchanged (run the sync again)");
   // The snapshot the mirror serves already, for the same books: the fetch above repaired
   // whatever blobs were missing, and there is nothing to switch.
-  if (state && state->index_sha256 == index_sha && state->selection.describe() == selection.describe() &&
+  if (state && catalog_current && state->index_sha256 == index_sha && state->selection.describe() == selection.describe() &&
       !state->snapshot_dir.empty() && fs::exists(data.snapshots_dir() / state->snapshot_dir / snapshot::k_index_file) &&
       !v.rotated && (!o.trust || !o.retrust)) {
     r.outcome = SyncOutcome::unchanged;
