@@ -127,11 +127,9 @@ int run_usage_ingest(const UsageIngestOptions& o, const Context& ctx) {
           << group_thousands(summary.views) << " views, " << human_bytes(summary.bytes) << '\n';
   }
   for (const Error& e : errors) ctx.warn(printable(e.describe()) + "; nothing of this file was kept");
-  if (!errors.empty()) {
-    const bool all_bad_input = std::all_of(errors.begin(), errors.end(), [](const Error& e) { return e.kind == ErrorKind::bad_input; });
-    return static_cast<int>(all_bad_input ? ErrorKind::bad_input : errors.front().kind);
-  }
-  return 0;
+  int code = 0;
+  for (const Error& e : errors) code = worst_of(code, e.kind);
+  return code;
 }
 
 void register_usage(CLI::App& app, Context& ctx, int& exit_code) {

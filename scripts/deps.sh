@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake make pkg-config
+  g++ cmake make pkg-config ccache
   # libraries (see README: why each one)
   libcli11-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libarchive-dev
   libssl-dev libxml2-dev libutf8proc-dev zlib1g-dev catch2 libsodium-dev

@@ -25,6 +25,25 @@ struct Error {
   std::string describe() const { return file.empty() ? message : file + ": " + message; }
 };
 
+// How serious an exit code is when several apply in one run (docs/exit-codes.md):
+// 130 > 70 > 5 > 4 > 3 > 2 > 1 > 0. Every command combines its outcomes through worst_of.
+inline int exit_rank(int code) {
+  switch (code) {
+    case 0: return 0;
+    case 1: return 1;
+    case 2: return 2;
+    case 3: return 3;
+    case 4: return 4;
+    case 5: return 5;
+    case 70: return 6;
+    case 130: return 7;
+    default: return 6;  // an unknown code is treated as internal
+  }
+}
+inline int worst_of(int a, int b) { return exit_rank(a) >= exit_rank(b) ? a : b; }
+inline int worst_of(int a, ErrorKind b) { return worst_of(a, static_cast<int>(b)); }
+inline int exit_code_of(ErrorKind k) { return static_cast<int>(k); }
+
 inline Error make_error(ErrorKind kind, std::string message, std::string file = {}) {
   return Error{kind, std::move(message), std::move(file)};
 }
