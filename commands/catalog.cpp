@@ -98,49 +98,44 @@ Result<std::vector<VideoInfo>> video_info(const Catalog& cat, const BookDetail& 
   return out;
 }
 
-int run_show(const std::string& book, const Context& ctx) {
-  auto cat = open_for_reading(ctx);
-  if (!cat) return report_error(ctx, cat.error());
-  auto d = cat->show_book(book);
-  if (!d) return report_error(ctx, d.error());
-  auto videos = video_info(*cat, *d);
-  if (!videos) return report_error(ctx, videos.error());
-  const BookMeta& m = d->current.meta;
-  if (ctx.json) {
-    nlohmann::json j = meta_json(d->summary);
-    j["schema"] = "eductl.catalog.show/1";
-    j["files"] = nlohmann::json::array();
-    for (const auto& f : d->current.files)
-      j["files"].push_back({{"path", f.path}, {"sha256", f.sha256}, {"size", f.size}, {"media_type", f.media_type}, {"role", f.role}});
-    j["contents"] = nlohmann::json::array();
-    for (const auto& u : d->current.contents) {
-      nlohmann::json lessons = nlohmann::json::array();
-      for (const auto& l : u.lessons) {
-        nlohmann::json res = nlohmann::json::array();
-        for (const auto& r : l.resources) res.push_back({{"kind", r.kind}, {"file", r.file}, {"pages", r.pages}});
-        lessons.push_back({{"id", l.id}, {"title", l.title}, {"resources", res}});
-      }
-      j["contents"].push_back({{"title", u.title}, {"lessons", lessons}});
+using Videos = std::vector<VideoInfo>;
+
+nlohmann::json show_json(const BookDetail& d, const Videos& videos) {
+  nlohmann::json j = meta_json(d.summary);
+  j["schema"] = "eductl.catalog.show/1";
+  j["files"] = nlohmann::json::array();
+  for (const auto& f : d.current.files)
+    j["files"].push_back({{"path", f.path}, {"sha256", f.sha256}, {"size", f.size}, {"media_type", f.media_type}, {"role", f.role}});
+  j["contents"] = nlohmann::json::array();
+  for (const auto& u : d.current.contents) {
+    nlohmann::json lessons = nlohmann::json::array();
+    for (const auto& l : u.lessons) {
+      nlohmann::json res = nlohmann::json::array();
+      for (const auto& r : l.resources) res.push_back({{"kind", r.kind}, {"file", r.file}, {"pages", r.pages}});
+      lessons.push_back({{"id", l.id}, {"title", l.title}, {"resources", res}});
     }
-    j["videos"] = nlohmann::json::array();
-    for (const auto& v : *videos)
-      j["videos"].push_back({{"path", v.path}, {"duration", v.facts.duration}, {"width", v.facts.width},
-                             {"height", v.facts.height}, {"video_codec", v.facts.video_codec},
-                             {"audio_codec", v.facts.audio_codec}, {"bitrate", v.facts.bitrate},
-                             {"renditions", v.renditions}});
-    j["revisions"] = nlohmann::json::array();
-    for (const auto& r : d->revisions)
-      j["revisions"].push_back({{"revision", r.revision}, {"digest", r.digest}, {"imported_at", r.imported_at}, {"bytes", r.bytes}, {"files", r.files}});
-    print_json(ctx, j);
-    return 0;
+    j["contents"].push_back({{"title", u.title}, {"lessons", lessons}});
   }
-  std::ostream& out = *ctx.out;
+  j["videos"] = nlohmann::json::array();
+  for (const auto& v : videos)
+    j["videos"].push_back({{"path", v.path}, {"duration", v.facts.duration}, {"width", v.facts.width},
+                           {"height", v.facts.height}, {"video_codec", v.facts.video_codec},
+                           {"audio_codec", v.facts.audio_codec}, {"bitrate", v.facts.bitrate},
+                           {"renditions", v.renditions}});
+  j["revisions"] = nlohmann::json::array();
+  for (const auto& r : d.revisions)
+    j["revisions"].push_back({{"revision", r.revision}, {"digest", r.digest}, {"imported_at", r.imported_at}, {"bytes", r.bytes}, {"files", r.files}});
+  return j;
+}
+
+void print_book_info(std::ostream& out, const BookDetail& d) {
+  const BookMeta& m = d.current.meta;
   out << printable(m.title) << "\n";
   Table info{{"", ""}, {}, {}};
   auto row = [&](const char* k, const std::string& v) {
     if (!v.empty()) info.rows.push_back({k, v});
   };
-  row("book", book_ref(d->summary));
+  row("book", book_ref(d.summary));
   row("publisher", m.publisher_name + (m.publisher_code.empty() ? "" : " (" + m.publisher_code + ")"));
   row("edition", m.edition);
   row("stage", stage_text(m));
@@ -150,49 +145,78 @@ int run_show(const std::string& book, const Context& ctx) {
   row("kind", std::string(kind_label(m.kind)));
   row("isbn", m.isbn);
   row("published", m.published);
-  row("source", d->summary.source);
-  row("revision", std::to_string(d->summary.current_revision));
+  row("source", d.summary.source);
+  row("revision", std::to_string(d.summary.current_revision));
   info.headers = info.rows.front();
   info.rows.erase(info.rows.begin());
   info.print(out);
-  if (!d->current.contents.empty()) {
-    out << "\ncontents\n";
-    for (const auto& u : d->current.contents) {
-      out << "  " << printable(u.title) << "\n";
-      for (const auto& l : u.lessons) {
-        out << "    " << printable(l.id) << "  " << printable(l.title) << "\n";
-        for (const auto& r : l.resources)
-          out << "      " << pad_right(printable(r.kind), 15) << printable(r.file)
-              << (r.pages.empty() ? "" : "  pp. " + printable(r.pages)) << "\n";
-      }
+}
+
+void print_book_contents(std::ostream& out, const BookDetail& d) {
+  if (d.current.contents.empty()) return;
+  out << "\ncontents\n";
+  for (const auto& u : d.current.contents) {
+    out << "  " << printable(u.title) << "\n";
+    for (const auto& l : u.lessons) {
+      out << "    " << printable(l.id) << "  " << printable(l.title) << "\n";
+      for (const auto& r : l.resources)
+        out << "      " << pad_right(printable(r.kind), 15) << printable(r.file)
+            << (r.pages.empty() ? "" : "  pp. " + printable(r.pages)) << "\n";
     }
   }
+}
+
+void print_book_videos(std::ostream& out, const Videos& videos) {
+  if (videos.empty()) return;
+  out << "\nvideos\n";
+  Table vt{{"  PATH", "DURATION", "SIZE", "CODECS", "BITRATE", "RENDITIONS"}, {}, {false, true, false, false, true, false}};
+  for (const auto& v : videos) {
+    char dur[32];
+    std::snprintf(dur, sizeof dur, "%d:%02d", static_cast<int>(v.facts.duration) / 60, static_cast<int>(v.facts.duration) % 60);
+    std::string rend;
+    for (const auto& r : v.renditions) rend += (rend.empty() ? "" : " ") + r;
+    vt.rows.push_back({"  " + v.path, dur,
+                       v.facts.width ? std::to_string(v.facts.width) + "x" + std::to_string(v.facts.height) : "-",
+                       v.facts.video_codec + (v.facts.audio_codec.empty() ? "" : "/" + v.facts.audio_codec),
+                       std::to_string(v.facts.bitrate / 1000) + " kb/s", rend.empty() ? "-" : rend});
+  }
+  vt.print(out);
+}
+
+void print_book_files(std::ostream& out, const BookDetail& d) {
   out << "\nfiles\n";
   Table files{{"  PATH", "TYPE", "SIZE", "SHA256"}, {}, {false, false, true, false}};
-  for (const auto& f : d->current.files)
+  for (const auto& f : d.current.files)
     files.rows.push_back({"  " + f.path + (f.role == "textbook" ? " *" : ""), f.media_type, human_bytes(f.size),
                           f.sha256.empty() ? "(metadata only)" : f.sha256.substr(0, 16)});
   files.print(out);
-  if (!videos->empty()) {
-    out << "\nvideos\n";
-    Table vt{{"  PATH", "DURATION", "SIZE", "CODECS", "BITRATE", "RENDITIONS"}, {}, {false, true, false, false, true, false}};
-    for (const auto& v : *videos) {
-      char dur[32];
-      std::snprintf(dur, sizeof dur, "%d:%02d", static_cast<int>(v.facts.duration) / 60, static_cast<int>(v.facts.duration) % 60);
-      std::string rend;
-      for (const auto& r : v.renditions) rend += (rend.empty() ? "" : " ") + r;
-      vt.rows.push_back({"  " + v.path, dur,
-                         v.facts.width ? std::to_string(v.facts.width) + "x" + std::to_string(v.facts.height) : "-",
-                         v.facts.video_codec + (v.facts.audio_codec.empty() ? "" : "/" + v.facts.audio_codec),
-                         std::to_string(v.facts.bitrate / 1000) + " kb/s", rend.empty() ? "-" : rend});
-    }
-    vt.print(out);
-  }
+}
+
+void print_book_revisions(std::ostream& out, const BookDetail& d) {
   out << "\nrevisions\n";
   Table revs{{"  REV", "IMPORTED", "FILES", "SIZE"}, {}, {true, false, true, true}};
-  for (const auto& r : d->revisions)
+  for (const auto& r : d.revisions)
     revs.rows.push_back({"  " + std::to_string(r.revision), r.imported_at, std::to_string(r.files), human_bytes(r.bytes)});
   revs.print(out);
+}
+
+int run_show(const std::string& book, const Context& ctx) {
+  auto cat = open_for_reading(ctx);
+  if (!cat) return report_error(ctx, cat.error());
+  auto d = cat->show_book(book);
+  if (!d) return report_error(ctx, d.error());
+  auto videos = video_info(*cat, *d);
+  if (!videos) return report_error(ctx, videos.error());
+  if (ctx.json) {
+    print_json(ctx, show_json(*d, *videos));
+    return 0;
+  }
+  std::ostream& out = *ctx.out;
+  print_book_info(out, *d);
+  print_book_contents(out, *d);
+  print_book_files(out, *d);
+  print_book_videos(out, *videos);
+  print_book_revisions(out, *d);
   return 0;
 }
 

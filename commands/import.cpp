@@ -70,25 +70,66 @@ void print_item(const Context& ctx, const ImportItemResult& r) {
   *ctx.out << std::flush;  // a log file keeps every finished item, even if the process is killed
 }
 
-int run_import_cmd(ImportArgs& a, const Context& ctx, const std::string& command_line) {
-  if (!a.from_list.empty()) {
-    // Read like any sidecar: a FIFO or device cannot hang the import, nor a huge file fill memory.
-    auto list = read_file(a.from_list, 64ull << 20);
-    if (!list) return report_error(ctx, list.error());
-    std::istringstream in(*list);
-    std::string line;
-    while (std::getline(in, line)) {
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-      if (line.empty() || line.front() == '#') continue;
-      a.paths.emplace_back(line);
-    }
+// The paths of --from-list FILE (one a line, # comments) join the command line's.
+Status read_from_list(ImportArgs& a) {
+  if (a.from_list.empty()) return ok_status();
+  // Read like any sidecar: a FIFO or device cannot hang the import, nor a huge file fill memory.
+  auto list = read_file(a.from_list, 64ull << 20);
+  if (!list) return list.error();
+  std::istringstream in(*list);
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty() || line.front() == '#') continue;
+    a.paths.emplace_back(line);
   }
-  if (a.paths.empty()) return report_error(ctx, make_error(ErrorKind::usage, "nothing to import: give PATHs or --from-list FILE"));
+  return ok_status();
+}
+
+Status check_import_args(const ImportArgs& a) {
+  if (a.paths.empty()) return make_error(ErrorKind::usage, "nothing to import: give PATHs or --from-list FILE");
   if (a.format != "auto" && !find_importer({}, a.format)) {
     std::string names;
     for (const auto& imp : importer_registry()) names += " " + std::string(imp->name());
-    return report_error(ctx, make_error(ErrorKind::usage, "unknown --format " + a.format + "; one of: auto" + names));
+    return make_error(ErrorKind::usage, "unknown --format " + a.format + "; one of: auto" + names);
   }
+  return ok_status();
+}
+
+void print_import_json(const Context& ctx, const ImportArgs& a, const ImportSummary& s) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& r : s.items) items.push_back(item_json(r));
+  print_json(ctx, {{"schema", "eductl.import/1"},
+                   {"dry_run", a.dry_run},
+                   {"data", ctx.data_dir.string()},
+                   {"run", s.run_id ? nlohmann::json(s.run_id) : nlohmann::json(nullptr)},
+                   {"items", items},
+                   {"summary",
+                    {{"imported", s.counts.imported}, {"unchanged", s.counts.unchanged}, {"refused", s.counts.refused},
+                     {"failed", s.counts.failed}, {"skipped", s.skipped}, {"would_import", s.would_import},
+                     {"stored_blobs", s.store.stored_blobs}, {"stored_bytes", s.store.stored_bytes},
+                     {"dedup_blobs", s.store.dedup_blobs}, {"dedup_bytes", s.store.dedup_bytes},
+                     {"restored_blobs", s.store.restored_blobs},
+                     {"interrupted", s.interrupted}}}});
+}
+
+void print_import_text(const Context& ctx, const ImportArgs& a, const ImportSummary& s) {
+  std::ostream& out = *ctx.out;
+  if (a.dry_run)
+    out << "dry run: " << s.would_import << " would be imported, ";
+  else
+    out << s.counts.imported << " imported, ";
+  out << s.counts.unchanged << " unchanged, " << s.counts.refused << " refused, " << s.counts.failed << " failed";
+  if (s.skipped) out << ", " << s.skipped << " skipped";
+  out << '\n';
+  if (!a.dry_run && (s.store.stored_blobs || s.store.dedup_blobs))
+    out << "content store: " << s.store.stored_blobs << " new objects (" << human_bytes(s.store.stored_bytes) << "), "
+        << s.store.dedup_blobs << " already stored (" << human_bytes(s.store.dedup_bytes) << " saved by deduplication)\n";
+}
+
+int run_import_cmd(ImportArgs& a, const Context& ctx, const std::string& command_line) {
+  if (auto st = read_from_list(a); !st) return report_error(ctx, st.error());
+  if (auto st = check_import_args(a); !st) return report_error(ctx, st.error());
   ImportOptions opt;
   opt.limits = to_scan_limits(a.limits);
   opt.jobs = a.jobs;
@@ -119,41 +160,18 @@ int run_import_cmd(ImportArgs& a, const Context& ctx, const std::string& command
   if (progress) progress->finish();
   if (!result) return report_error(ctx, result.error());
   const ImportSummary& s = *result;
-  if (ctx.json) {
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& r : s.items) items.push_back(item_json(r));
-    print_json(ctx, {{"schema", "eductl.import/1"},
-                     {"dry_run", a.dry_run},
-                     {"data", ctx.data_dir.string()},
-                     {"run", s.run_id ? nlohmann::json(s.run_id) : nlohmann::json(nullptr)},
-                     {"items", items},
-                     {"summary",
-                      {{"imported", s.counts.imported}, {"unchanged", s.counts.unchanged}, {"refused", s.counts.refused},
-                       {"failed", s.counts.failed}, {"skipped", s.skipped}, {"would_import", s.would_import},
-                       {"stored_blobs", s.store.stored_blobs}, {"stored_bytes", s.store.stored_bytes},
-                       {"dedup_blobs", s.store.dedup_blobs}, {"dedup_bytes", s.store.dedup_bytes},
-                       {"restored_blobs", s.store.restored_blobs},
-                       {"interrupted", s.interrupted}}}});
-  } else {
-    std::ostream& out = *ctx.out;
-    if (a.dry_run)
-      out << "dry run: " << s.would_import << " would be imported, ";
-    else
-      out << s.counts.imported << " imported, ";
-    out << s.counts.unchanged << " unchanged, " << s.counts.refused << " refused, " << s.counts.failed << " failed";
-    if (s.skipped) out << ", " << s.skipped << " skipped";
-    out << '\n';
-    if (!a.dry_run && (s.store.stored_blobs || s.store.dedup_blobs))
-      out << "content store: " << s.store.stored_blobs << " new objects (" << human_bytes(s.store.stored_bytes) << "), "
-          << s.store.dedup_blobs << " already stored (" << human_bytes(s.store.dedup_bytes) << " saved by deduplication)\n";
-  }
+  if (ctx.json)
+    print_import_json(ctx, a, s);
+  else
+    print_import_text(ctx, a, s);
+  int code = 0;
   if (s.interrupted) {
     ctx.warn("interrupted: packages taken so far are complete; run the same command again to finish");
-    return static_cast<int>(ErrorKind::interrupted);
+    code = worst_of(code, ErrorKind::interrupted);
   }
-  if (s.unreadable) return static_cast<int>(ErrorKind::bad_input);
-  if (s.counts.refused || s.counts.failed) return static_cast<int>(ErrorKind::findings);
-  return 0;
+  if (s.unreadable) code = worst_of(code, ErrorKind::bad_input);
+  if (s.counts.refused || s.counts.failed) code = worst_of(code, ErrorKind::findings);
+  return code;
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include "commands/render.hpp"
 #include "core/findings/rules.hpp"
+#include "core/util/suggest.hpp"
+#include "core/util/text.hpp"
 
 namespace eductl {
 
@@ -31,27 +33,66 @@ void print_markdown(std::ostream& out) {
   }
 }
 
+nlohmann::json rule_json(const Rule& r) {
+  return {{"code", r.code}, {"severity", to_string(r.severity)}, {"group", r.group}, {"summary", r.summary}, {"fix", r.fix}};
+}
+
+// eductl rules CODE...: each rule whole, as a user reading a finding needs it.
+int print_rules(const std::vector<std::string>& codes, const Context& ctx) {
+  std::vector<const Rule*> found;
+  for (const std::string& code : codes) {
+    std::string upper;
+    for (char c : code) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const Rule* r = find_rule(upper);
+    if (!r) {
+      std::vector<std::string> known;
+      for (const Rule& k : all_rules()) known.emplace_back(k.code);
+      const auto hint = closest_match(upper, known);
+      return report_error(ctx, make_error(ErrorKind::usage, "no finding code " + printable(code) +
+                                                                (hint ? "; did you mean " + *hint + "?" : "; `eductl rules` lists them all")));
+    }
+    found.push_back(r);
+  }
+  if (ctx.json) {
+    nlohmann::json rules = nlohmann::json::array();
+    for (const Rule* r : found) rules.push_back(rule_json(*r));
+    print_json(ctx, {{"schema", "eductl.rules/1"}, {"rules", rules}});
+    return 0;
+  }
+  for (const Rule* r : found) {
+    *ctx.out << r->code << "  (" << to_string(r->severity) << ", " << r->group << ")\n"
+             << "  meaning: " << r->summary << "\n"
+             << "  fix:     " << r->fix << "\n";
+  }
+  return 0;
+}
+
+int list_rules(bool markdown, const Context& ctx) {
+  if (markdown) {
+    print_markdown(*ctx.out);
+  } else if (ctx.json) {
+    nlohmann::json rules = nlohmann::json::array();
+    for (const Rule& r : all_rules()) rules.push_back(rule_json(r));
+    print_json(ctx, {{"schema", "eductl.rules/1"}, {"rules", rules}});
+  } else {
+    Table t{{"CODE", "SEVERITY", "MEANING", "FIX"}, {}, {}};
+    for (const Rule& r : all_rules())
+      t.rows.push_back({std::string(r.code), std::string(to_string(r.severity)), std::string(r.summary), std::string(r.fix)});
+    t.print(*ctx.out);
+  }
+  return 0;
+}
+
 }  // namespace
 
 void register_rules(CLI::App& app, Context& ctx, int& exit_code) {
   auto markdown = std::make_shared<bool>(false);
-  CLI::App* cmd = app.add_subcommand("rules", "List every finding code with its severity, meaning and fix");
+  auto codes = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = app.add_subcommand("rules", "Every finding code with its severity, meaning and fix; or the rules named");
+  cmd->add_option("CODE", *codes, "Finding codes to explain (e.g. MAN-ISBN-CHECKDIGIT); none: all");
   cmd->add_flag("--markdown", *markdown, "Print the table as Markdown (docs/findings.md)");
-  cmd->callback([markdown, &ctx, &exit_code] {
-    if (*markdown) {
-      print_markdown(*ctx.out);
-    } else if (ctx.json) {
-      nlohmann::json rules = nlohmann::json::array();
-      for (const Rule& r : all_rules())
-        rules.push_back({{"code", r.code}, {"severity", to_string(r.severity)}, {"group", r.group},
-                         {"summary", r.summary}, {"fix", r.fix}});
-      print_json(ctx, {{"schema", "eductl.rules/1"}, {"rules", rules}});
-    } else {
-      Table t{{"CODE", "SEVERITY", "MEANING"}, {}, {}};
-      for (const Rule& r : all_rules()) t.rows.push_back({std::string(r.code), std::string(to_string(r.severity)), std::string(r.summary)});
-      t.print(*ctx.out);
-    }
-    exit_code = 0;
+  cmd->callback([markdown, codes, &ctx, &exit_code] {
+    exit_code = codes->empty() ? list_rules(*markdown, ctx) : print_rules(*codes, ctx);
   });
 }
 

@@ -88,6 +88,82 @@ void print_package_text(const Context& ctx, const Outcome& o, bool strict) {
 
 }  // namespace
 
+namespace {
+
+// The run's counts and its exit code, fed one judged package at a time.
+struct Tally {
+  std::size_t valid = 0, invalid = 0, unreadable = 0, skipped = 0, errors = 0, warnings = 0;
+  int code = 0;
+
+  void add(const Outcome& o, bool strict) {
+    if (!o.input.skipped.empty()) {
+      ++skipped;
+      // Like rsync's "skipping non-regular file", a skip alone does not fail the run; it is
+      // in the report and the summary. --strict, which fails on warnings, fails on skips too.
+      if (strict) code = worst_of(code, ErrorKind::findings);
+      return;
+    }
+    const bool bad_input = o.error || o.report->unreadable();
+    if (bad_input) ++unreadable;
+    // An error that is not about the package (ffmpeg missing for --deep, disk full) keeps its
+    // own kind; an unreadable package is bad input.
+    if (o.error) code = worst_of(code, o.error->kind);
+    else if (bad_input) code = worst_of(code, ErrorKind::bad_input);
+    if (o.report) {
+      errors += count(o.report->findings, Severity::error);
+      warnings += count(o.report->findings, Severity::warning);
+    } else {
+      ++errors;
+    }
+    if (!bad_input && o.report->valid(strict)) {
+      ++valid;
+    } else {
+      ++invalid;
+      code = worst_of(code, ErrorKind::findings);
+    }
+  }
+};
+
+Outcome judge_package(const PackageInput& input, const ValidateOptions& opts, const ScanLimits& limits,
+                      ProgressLine& progress) {
+  Outcome o{input, std::nullopt, input.error};
+  if (!o.input.skipped.empty()) {
+    // nothing to read: reported as skipped
+  } else if (!o.error && !interrupted()) {
+    auto r = validate_package(input.path, limits, [&](std::uint64_t n) { progress.add_bytes(n); });
+    if (r) o.report = std::move(r).value();
+    else o.error = r.error();
+    if (o.report && opts.deep) {
+      if (auto deep = check_videos_decode(input.path, *o.report); !deep) o.error = deep.error();
+    }
+  } else if (!o.error) {
+    o.error = make_error(ErrorKind::interrupted, "interrupted");
+  }
+  progress.item_done();
+  return o;
+}
+
+void print_summary(const Context& ctx, const ValidateOptions& opts, const Tally& t, std::size_t inputs,
+                   nlohmann::json packages) {
+  const std::size_t checked = inputs - t.skipped;
+  if (ctx.json) {
+    nlohmann::json doc;
+    doc["schema"] = "eductl.validate/1";
+    doc["strict"] = opts.strict;
+    doc["packages"] = std::move(packages);
+    doc["summary"] = {{"packages", checked}, {"valid", t.valid},   {"invalid", t.invalid}, {"unreadable", t.unreadable},
+                      {"skipped", t.skipped}, {"errors", t.errors}, {"warnings", t.warnings}};
+    print_json(ctx, doc);
+  } else if (inputs > 1 || ctx.verbosity != Verbosity::quiet) {
+    *ctx.out << checked << (checked == 1 ? " package: " : " packages: ") << t.valid << " valid, " << t.invalid << " invalid";
+    if (t.skipped) *ctx.out << ", " << t.skipped << " skipped";
+    *ctx.out << "; " << t.errors << (t.errors == 1 ? " error, " : " errors, ") << t.warnings
+             << (t.warnings == 1 ? " warning" : " warnings") << '\n';
+  }
+}
+
+}  // namespace
+
 int run_validate(const ValidateOptions& opts, const Context& ctx) {
   const ScanLimits limits = to_scan_limits(opts.limits);
   std::vector<PackageInput> inputs = discover_packages(opts.paths, opts.recursive);
@@ -95,47 +171,17 @@ int run_validate(const ValidateOptions& opts, const Context& ctx) {
   for (const auto& in : inputs) total_bytes += in.size;
   ProgressLine progress(ctx, {"validate", "packages", inputs.size(), total_bytes});
 
-  std::size_t valid = 0, invalid = 0, unreadable = 0, skipped = 0, errors = 0, warnings = 0;
+  Tally tally;
   bool was_interrupted = false;
   nlohmann::json packages = nlohmann::json::array();
   parallel_ordered<Outcome>(
-      inputs.size(), opts.jobs,
-      [&](std::size_t i) {
-        Outcome o{inputs[i], std::nullopt, inputs[i].error};
-        if (!o.input.skipped.empty()) {
-          // nothing to read: reported as skipped
-        } else if (!o.error && !interrupted()) {
-          auto r = validate_package(inputs[i].path, limits, [&](std::uint64_t n) { progress.add_bytes(n); });
-          if (r) o.report = std::move(r).value();
-          else o.error = r.error();
-          if (o.report && opts.deep) {
-            if (auto deep = check_videos_decode(inputs[i].path, *o.report); !deep) o.error = deep.error();
-          }
-        } else if (!o.error) {
-          o.error = make_error(ErrorKind::interrupted, "interrupted");
-        }
-        progress.item_done();
-        return o;
-      },
+      inputs.size(), opts.jobs, [&](std::size_t i) { return judge_package(inputs[i], opts, limits, progress); },
       [&](std::size_t, Outcome o) {
         if (o.error && o.error->kind == ErrorKind::interrupted) {
           was_interrupted = true;
           return;
         }
-        if (!o.input.skipped.empty()) {
-          ++skipped;
-        } else {
-          const bool bad_input = o.error || o.report->unreadable();
-          if (bad_input) ++unreadable;
-          if (o.report) {
-            errors += count(o.report->findings, Severity::error);
-            warnings += count(o.report->findings, Severity::warning);
-          } else {
-            ++errors;
-          }
-          if (!bad_input && o.report->valid(opts.strict)) ++valid;
-          else ++invalid;
-        }
+        tally.add(o, opts.strict);
         if (ctx.json) {
           packages.push_back(package_json(o, opts.strict));
         } else {
@@ -149,26 +195,8 @@ int run_validate(const ValidateOptions& opts, const Context& ctx) {
     ctx.warn("interrupted; nothing was written");
     return static_cast<int>(ErrorKind::interrupted);
   }
-  const std::size_t checked = inputs.size() - skipped;
-  if (ctx.json) {
-    nlohmann::json doc;
-    doc["schema"] = "eductl.validate/1";
-    doc["strict"] = opts.strict;
-    doc["packages"] = std::move(packages);
-    doc["summary"] = {{"packages", checked}, {"valid", valid},       {"invalid", invalid}, {"unreadable", unreadable},
-                      {"skipped", skipped},  {"errors", errors},     {"warnings", warnings}};
-    print_json(ctx, doc);
-  } else if (inputs.size() > 1 || ctx.verbosity != Verbosity::quiet) {
-    *ctx.out << checked << (checked == 1 ? " package: " : " packages: ") << valid << " valid, " << invalid << " invalid";
-    if (skipped) *ctx.out << ", " << skipped << " skipped";
-    *ctx.out << "; " << errors << (errors == 1 ? " error, " : " errors, ") << warnings
-             << (warnings == 1 ? " warning" : " warnings") << '\n';
-  }
-  if (unreadable) return static_cast<int>(ErrorKind::bad_input);
-  // Like rsync's "skipping non-regular file", a skip alone does not fail the run; it is
-  // in the report and the summary. --strict, which fails on warnings, fails on skips too.
-  if (invalid || (opts.strict && skipped)) return static_cast<int>(ErrorKind::findings);
-  return 0;
+  print_summary(ctx, opts, tally, inputs.size(), std::move(packages));
+  return tally.code;
 }
 
 void register_validate(CLI::App& app, Context& ctx, int& exit_code) {

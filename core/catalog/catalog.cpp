@@ -9,18 +9,13 @@
 
 #include "core/catalog/schema.hpp"
 #include "core/db/sqlite.hpp"
+#include "core/util/time.hpp"
 
 namespace eductl {
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string now_utc() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 constexpr std::string_view k_tables[] = {"publishers", "books", "revisions", "files", "units", "lessons", "resources",
                                          "import_runs", "import_items", "media_facts", "transcode_jobs", "rendition_files"};

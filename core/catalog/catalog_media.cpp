@@ -6,17 +6,12 @@
 
 #include "core/catalog/catalog.hpp"
 #include "core/db/sqlite.hpp"
+#include "core/util/time.hpp"
 
 namespace eductl {
 
 namespace {
 
-std::string now_utc() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 void upsert_facts(SQLite::Database& db, const VideoFacts& f) {
   SQLite::Statement q(db,

@@ -116,9 +116,14 @@ Result<BlobStore> BlobStore::open(const fs::path& objects_dir, const fs::path& t
   return BlobStore(objects_dir, tmp_dir);
 }
 
-fs::path BlobStore::object_path(const std::string& sha) const {
-  return m_objects / sha.substr(0, 2) / sha.substr(2, 2) / sha;
+std::string object_relpath(std::string_view sha) {
+  std::string p;
+  p.reserve(6 + sha.size());
+  p.append(sha.substr(0, 2)).append("/").append(sha.substr(2, 2)).append("/").append(sha);
+  return p;
 }
+
+fs::path BlobStore::object_path(const std::string& sha) const { return m_objects / object_relpath(sha); }
 
 bool BlobStore::has(const std::string& sha, std::uint64_t size) const {
   struct stat st {};

@@ -8,6 +8,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/util/result.hpp"
@@ -16,6 +17,10 @@
 namespace eductl {
 
 enum class StoreAccess { read_only, read_write };
+
+// The one spelling of the store's layout: "ab/cd/<sha256>" below objects/. The content
+// store, a published snapshot tree and a USB export all use it.
+std::string object_relpath(std::string_view sha256);
 
 // A blob whose bytes are in the staging folder, checked, not yet in the store. Its
 // temp file goes when it is dropped uncommitted.

@@ -15,15 +15,22 @@ namespace fs = std::filesystem;
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-Status fsync_dir(const fs::path& dir) {
+namespace {
+
+// Opens DIR and applies OP (fsync, syncfs) to it; FAILED names the failure in the message.
+Status on_directory(const fs::path& dir, int (*op)(int), const char* failed) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return make_error(ErrorKind::internal, "cannot open directory: " + errno_text(errno), dir.string());
-  int r = ::fsync(fd);
+  int r = op(fd);
   int err = errno;
   ::close(fd);
-  if (r != 0) return make_error(ErrorKind::internal, "fsync failed: " + errno_text(err), dir.string());
+  if (r != 0) return make_error(ErrorKind::internal, std::string(failed) + ": " + errno_text(err), dir.string());
   return ok_status();
 }
+
+}  // namespace
+
+Status fsync_dir(const fs::path& dir) { return on_directory(dir, ::fsync, "fsync failed"); }
 
 Status make_dirs(const fs::path& dir) {
   std::error_code ec;
@@ -120,14 +127,6 @@ Result<std::string> read_file(const fs::path& path, std::uint64_t max_bytes) {
   return std::move(r.data);
 }
 
-Status sync_file_system(const std::filesystem::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return make_error(ErrorKind::internal, "cannot open: " + errno_text(errno), dir.string());
-  int rc = ::syncfs(fd);
-  int e = errno;
-  ::close(fd);
-  if (rc != 0) return make_error(ErrorKind::internal, "cannot flush the disk: " + errno_text(e), dir.string());
-  return ok_status();
-}
+Status sync_file_system(const std::filesystem::path& dir) { return on_directory(dir, ::syncfs, "cannot flush the disk"); }
 
 }  // namespace eductl

@@ -1,8 +1,13 @@
 #include "core/util/sha256.hpp"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
+#include <vector>
 
 namespace eductl {
 
@@ -38,6 +43,32 @@ std::string sha256_hex(std::string_view data) {
   Sha256 h;
   h.update(data);
   return h.finish_hex();
+}
+
+Result<FileDigest> sha256_fd(int fd, const std::string& what, const HashProgress& on_piece) {
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  thread_local std::vector<unsigned char> buf(1 << 20);
+  Sha256 h;
+  FileDigest d;
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error(ErrorKind::internal, std::string("read error: ") + std::strerror(errno), what);
+    if (n == 0) break;
+    h.update(buf.data(), static_cast<std::size_t>(n));
+    d.size += static_cast<std::uint64_t>(n);
+    if (on_piece && !on_piece(static_cast<std::uint64_t>(n))) return make_error(ErrorKind::interrupted, "interrupted", what);
+  }
+  d.sha256 = h.finish_hex();
+  return d;
+}
+
+Result<FileDigest> sha256_file(const std::filesystem::path& file, const HashProgress& on_piece) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return make_error(ErrorKind::internal, std::string("cannot read: ") + std::strerror(errno), file.string());
+  auto d = sha256_fd(fd, file.string(), on_piece);
+  ::close(fd);
+  return d;
 }
 
 bool is_sha256_hex(std::string_view s) {

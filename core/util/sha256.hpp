@@ -4,10 +4,14 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+
+#include "core/util/result.hpp"
 
 struct evp_md_ctx_st;
 
@@ -33,6 +37,21 @@ class Sha256 {
 };
 
 std::string sha256_hex(std::string_view data);
+
+// A whole file's digest and length.
+struct FileDigest {
+  std::string sha256;
+  std::uint64_t size = 0;
+};
+// Called with the size of each piece read; returning false stops the read (Ctrl-C).
+using HashProgress = std::function<bool(std::uint64_t)>;
+
+// The one whole-file hash loop: reads FD from its position to the end. A read error is an
+// error (never taken for the end of the file); a stop asked by ON_PIECE is ErrorKind::interrupted.
+// WHAT names the file in errors.
+Result<FileDigest> sha256_fd(int fd, const std::string& what, const HashProgress& on_piece = {});
+// sha256_fd of FILE, opened without following a final symbolic link.
+Result<FileDigest> sha256_file(const std::filesystem::path& file, const HashProgress& on_piece = {});
 bool is_sha256_hex(std::string_view s);
 
 }  // namespace eductl

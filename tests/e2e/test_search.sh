@@ -141,7 +141,9 @@ check "index again: nothing changed, nothing written (exit $rc)" jq_true '
   .added == 0 and .updated == 0 and .removed == 0 and .unchanged == 4 and .documents == 0' "$out/index2.json"
 jq '.[0].id = "7b2c0000-0000-4000-8000-000000000002" | .[0].title = "义务教育教科书·历史七年级上册" |
     .[0].tag_list[4].tag_name = "历史"' "$listing" >"$tmp/tchMaterial-part_2.json"
-"$EDUCTL" --data "$d" import "$tmp/tchMaterial-part_2.json" >/dev/null 2>&1 || true
+rc=0
+"$EDUCTL" --data "$d" import "$tmp/tchMaterial-part_2.json" >/dev/null 2>&1 || rc=$?
+check "setup: the one-more-book listing imports (exit $rc)" test "$rc" = 0
 rc=0
 "$EDUCTL" --data "$d" --json index >"$out/index3.json" 2>/dev/null || rc=$?
 check "after importing one more book, index adds exactly it (exit $rc)" jq_true '

@@ -5,6 +5,8 @@ build=$1
 seconds=${2:-20}
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
+passed=0
+failed=0
 for source in "$here"/fuzz_*.cpp; do
   target=$(basename "$source" .cpp)
   work=$(mktemp -d)
@@ -16,9 +18,13 @@ for source in "$here"/fuzz_*.cpp; do
     tail -40 "$work.log" >&2
     echo "fuzz: $target FAILED" >&2
     status=1
+    failed=$((failed + 1))
   else
+    passed=$((passed + 1))
     grep -E '^#[0-9]+.*DONE' "$work.log" | tail -1 || true
   fi
   rm -rf "$work" "$work.log"
 done
+# The count test.sh adds to its total: one per target that ran its whole time.
+echo "fuzz: $passed passed, $failed failed"
 exit $status

@@ -2,6 +2,7 @@
 
 #include "core/package/manifest.hpp"
 #include "core/package/path_rules.hpp"
+#include "core/util/suggest.hpp"
 #include "core/util/text.hpp"
 
 using namespace eductl;
@@ -105,4 +106,17 @@ TEST_CASE("parallel_ordered emits in order and carries worker exceptions to the 
                       },
                       [](std::size_t, int) {}),
                   std::runtime_error);
+}
+
+TEST_CASE("did you mean: the closest known word", "[text][suggest]") {
+  CHECK(edit_distance("maths", "math") == 1);
+  CHECK(edit_distance("MATH", "math") == 0);
+  CHECK(edit_distance("mtah", "math") == 1);  // a transposition is one edit
+  CHECK(edit_distance("数学", "数字") == 1);   // code points, not bytes
+  const std::vector<std::string> subjects{"math", "chinese", "english", "physics", "chemistry"};
+  CHECK(closest_match("maths", subjects) == std::optional<std::string>("math"));
+  CHECK(closest_match("Englsh", subjects) == std::optional<std::string>("english"));
+  CHECK_FALSE(closest_match("zoology", subjects).has_value());
+  CHECK(closest_match("MIR-PART-MALFORMD", {"MIR-PART-MALFORMED", "MIR-PART-MISMATCH"}) ==
+        std::optional<std::string>("MIR-PART-MALFORMED"));
 }
