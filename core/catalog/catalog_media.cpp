@@ -2,7 +2,7 @@
 // by (input blob, profile), and the files of the renditions they made.
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include <ctime>
+#include <algorithm>
 
 #include "core/catalog/catalog.hpp"
 #include "core/db/sqlite.hpp"
