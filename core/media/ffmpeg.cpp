@@ -4,6 +4,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "core/util/fs.hpp"
@@ -188,6 +189,15 @@ bool environment_failure(const RunResult& run) {
   return false;
 }
 
+// Below this much room a short output is put down to a full disk.
+constexpr std::uint64_t k_full_disk = 1u << 20;
+
+std::uint64_t free_bytes(const fs::path& dir) {
+  std::error_code ec;
+  const auto space = fs::space(dir, ec);
+  return ec ? std::numeric_limits<std::uint64_t>::max() : static_cast<std::uint64_t>(space.available);
+}
+
 }  // namespace
 
 Result<double> media_duration(const fs::path& file) {
@@ -243,7 +253,7 @@ Result<TranscodeOutcome> transcode(const fs::path& input, const VideoFacts& fact
     if (!run) return run.error();
     out.interrupted = run->interrupted;
     if (out.interrupted) return out;
-    if (!run->ok()) {
+    if (!run->ok() || environment_failure(*run)) {
       out.log = cmd.rendition + ": " + run->describe() + "\n" + run->err_tail;
       out.failure = environment_failure(*run) ? ErrorKind::internal : ErrorKind::findings;
       return out;
@@ -254,7 +264,11 @@ Result<TranscodeOutcome> transcode(const fs::path& input, const VideoFacts& fact
   auto problem = check_outputs(work_dir, facts, out.renditions);
   if (!problem) return problem.error();
   if (!problem->empty()) {
-    out.log = *problem;
+    // ffmpeg's HLS muxer stops writing on a full disk and still exits 0, silently: a
+    // short output on a full file system is the environment's failure, not the input's.
+    const std::uint64_t room = free_bytes(work_dir);
+    out.failure = room < k_full_disk ? ErrorKind::internal : ErrorKind::findings;
+    out.log = *problem + (room < k_full_disk ? "; the disk is full (" + std::to_string(room) + " bytes free)" : "");
     return out;
   }
   if (auto st = write_file_atomic(work_dir / "master.m3u8", master_playlist(facts, p, out.renditions)); !st) return st.error();

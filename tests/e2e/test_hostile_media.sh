@@ -203,11 +203,11 @@ mounts=()
 unmount_all() { local m; for m in ${mounts[@]+"${mounts[@]}"}; do umount "$m" 2>/dev/null || true; done; }
 _cleanup_hooks+=(unmount_all)
 mount_small() { mkdir -p "$1" && mount -t tmpfs -o "size=$2k" tmpfs "$1" 2>/dev/null && mounts+=("$1"); }
-# disk_full NAME KIB_OF_ROOM: the short video imported on a tmpfs with that much room left
+# disk_full NAME KIB_OF_ROOM VIDEO: the video imported on a tmpfs with that much room left
 disk_full() {
   local dir="$tmp/$1" used
   mount_small "$dir-probe" 65536 || return 1
-  "$MAKE_FIXTURES" search "$tmp/pk-$1" --video "$tmp/short.mp4" >/dev/null
+  "$MAKE_FIXTURES" search "$tmp/pk-$1" --video "$3" >/dev/null
   "$EDUCTL" --data "$dir-probe/data" import "$tmp/pk-$1"/* >/dev/null 2>&1
   used=$(du -sk "$dir-probe" | cut -f1)
   mount_small "$dir" $((used + $2)) || return 1
@@ -217,15 +217,19 @@ if [[ $(id -u) == 0 ]] && mount_small "$tmp/mount-check" 64; then
   # a heavy rendition: 240p at 3 Mbit/s
   profile "$tmp/big.json" big ultrafast 240
   sed -i 's/"video_kbps": 300/"video_kbps": 3000/' "$tmp/big.json"
-    # outputs of about 500 KiB: 200 KiB of room stops ffmpeg; 750 KiB lets ffmpeg finish
-  # and stops the copies into the store's staging folder
-  for case in "ffmpeg 200" "staging 750"; do
-    read -r name room <<<"$case"
-    if disk_full "full-$name" "$room"; then
+    # an audio-only input at 512 kbit/s: no poster, about 200 KiB of segments
+  ffmpeg -nostdin -v error -f lavfi -i "sine=frequency=440" -t 3 -c:a aac -y "$tmp/sound.mp4"
+  printf '{"profiles": {"sound": {"segment_seconds": 1, "renditions": [{"name": "audio", "audio_kbps": 512}]}}}\n' >"$tmp/sound.json"
+  # video outputs of about 500 KiB: 200 KiB of room stops ffmpeg (the poster says so);
+  # 750 KiB lets ffmpeg finish and stops the copies into the store's staging folder;
+  # 100 KiB stops the audio-only HLS muxer, which then exits 0 without a word
+  for case in "ffmpeg 200 short big" "staging 750 short big" "hls 100 sound sound"; do
+    read -r name room input prof <<<"$case"
+    if disk_full "full-$name" "$room" "$tmp/$input.mp4"; then
       d="$tmp/full-$name/data"
-      rc code "$EDUCTL" --data "$d" --json transcode --profiles "$tmp/big.json" --profile big >"$out/t3.json" 2>"$out/t3.err"
+      rc code "$EDUCTL" --data "$d" --json transcode --profiles "$tmp/$prof.json" --profile "$prof" >"$out/t3.json" 2>"$out/t3.err"
       check "T3: disk full ($name, $room KiB free): exit 70, the job failed (got $code: $(jq -c '.jobs[0].message' "$out/t3.json" 2>/dev/null | head -c 200))" \
-        eval 'test "$code" = 70 && jq_true ".summary.failed == 1 and .summary.done == 0" "$out/t3.json"'
+        eval 'test "$code" = 70 && jq_true ".summary.failed == 1 and .summary.done == 0 and (.jobs[0].message | test(\"No space left on device|the disk is full\"))" "$out/t3.json"'
       check "T3: disk full ($name): the catalogue marks the job failed, with its log" test \
         "$(sqlite3 "$d/catalog.sqlite" "SELECT status, log <> '' FROM transcode_jobs" 2>&1)" = "failed|1"
     else
