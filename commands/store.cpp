@@ -1,6 +1,6 @@
 // eductl store verify / gc: check the content store against the catalogue, and remove
-// what nothing references. gc refuses to run on a catalogue it cannot trust, since an
-// empty or damaged one would make every object look unreferenced.
+// what nothing references. gc's guard (a catalogue it cannot trust removes nothing) is
+// in core/store/guarded_gc, where every caller gets it.
 #include "commands/store.hpp"
 
 #include <memory>
@@ -8,6 +8,7 @@
 #include "commands/progress.hpp"
 #include "commands/render.hpp"
 #include "core/data/data_folder.hpp"
+#include "core/store/guarded_gc.hpp"
 #include "core/util/text.hpp"
 
 namespace eductl {
@@ -111,40 +112,11 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   return r.problems.empty() ? 0 : static_cast<int>(ErrorKind::findings);
 }
 
-// gc's guard: the catalogue must open, pass SQLite's quick check and be at the current
-// schema; one that references nothing beside a store that holds something needs --force.
-Result<std::set<std::string>> trusted_references(const DataFolder& data, const BlobStore& store, bool force) {
-  auto cat = data.catalog(Access::read_only);
-  if (!cat) {
-    Error e = cat.error();
-    e.message = "refusing to remove anything: " + e.message;
-    return e;
-  }
-  if (const std::string check = cat->quick_check(); check != "ok")
-    return make_error(ErrorKind::bad_input, "refusing to remove anything: the catalogue fails SQLite's quick check (" + check + ")",
-                      data.catalog_file().string());
-  auto refs = cat->referenced_blobs();
-  if (!refs) return refs.error();
-  if (refs->empty() && !force) {
-    const auto objects = store.list_objects();
-    if (!objects.empty())
-      return make_error(ErrorKind::usage,
-                        "refusing to remove all " + std::to_string(objects.size()) +
-                            " objects: the catalogue references none; if that is what you want, run 'eductl store gc --force'",
-                        data.catalog_file().string());
-  }
-  return refs;
-}
-
 int run_gc(const GcOptions& o, const Context& ctx) {
   const DataFolder data(ctx.data_dir);
   auto lock = data.lock("store gc");
   if (!lock) return report_error(ctx, lock.error());
-  auto st = data.store(Access::read_only);  // gc creates nothing
-  if (!st) return report_error(ctx, st.error());
-  auto refs = trusted_references(data, *st, o.force);
-  if (!refs) return report_error(ctx, refs.error());
-  auto r = st->gc(*refs, o.dry_run);
+  auto r = guarded_gc(data, o.dry_run, o.force);
   if (!r) return report_error(ctx, r.error());
   for (const auto& p : r->left_alone) ctx.warn("left alone (not eductl's staging file): " + printable(p));
   if (ctx.json) {

@@ -165,6 +165,8 @@ void print_summary(const Context& ctx, const ValidateOptions& opts, const Tally&
 }  // namespace
 
 int run_validate(const ValidateOptions& opts, const Context& ctx) {
+  if (opts.deep)
+    if (auto st = deep_tools_available(); !st) return report_error(ctx, st.error());
   const ScanLimits limits = to_scan_limits(opts.limits);
   std::vector<PackageInput> inputs = discover_packages(opts.paths, opts.recursive);
   std::uint64_t total_bytes = 0;

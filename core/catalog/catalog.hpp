@@ -165,6 +165,8 @@ class Catalog {
   Result<TranscodeJob> job_for(const std::string& input_sha256, const std::string& profile);  // creates a pending one
   Status start_job(std::int64_t job);
   Status fail_job(std::int64_t job, const std::string& log);
+  // Back to pending: the run that took the job up was interrupted before it finished.
+  Status requeue_job(std::int64_t job);
   // One transaction: the facts, the rendition rows (replacing older ones) and status done.
   Status finish_job(std::int64_t job, const VideoFacts& facts, const std::vector<RenditionFile>& files);
   Status record_facts(const VideoFacts& facts);

@@ -67,6 +67,15 @@ Status Catalog::fail_job(std::int64_t job, const std::string& log) {
   });
 }
 
+Status Catalog::requeue_job(std::int64_t job) {
+  return db::guarded("cannot write to the catalogue", m_file, [&]() -> Status {
+    SQLite::Statement q(*m_db, "UPDATE transcode_jobs SET status = 'pending', finished_at = NULL WHERE id = ? AND status = 'running'");
+    q.bind(1, job);
+    q.exec();
+    return ok_status();
+  });
+}
+
 Status Catalog::finish_job(std::int64_t job, const VideoFacts& facts, const std::vector<RenditionFile>& files) {
   return db::guarded("cannot write to the catalogue", m_file, [&]() -> Status {
     SQLite::Transaction tx(*m_db);

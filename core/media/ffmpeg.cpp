@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "core/util/fs.hpp"
@@ -152,44 +155,124 @@ std::string master_playlist(const VideoFacts& facts, const Profile& p, const std
   return m;
 }
 
+namespace {
+
+using RenditionProgress = std::function<void(const std::string&, double)>;
+
+// One ffmpeg command in the work folder, its -progress lines turned into fractions.
+Result<RunResult> run_command(const FfmpegCommand& cmd, const fs::path& work_dir, double duration,
+                              const RenditionProgress& progress) {
+  RunOptions opt;
+  opt.cwd = work_dir;
+  opt.max_stdout = 64u << 10;
+  std::string pending;
+  opt.on_stdout = [&](std::string_view chunk) {
+    if (!progress || duration <= 0) return;
+    pending.append(chunk);
+    for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+      const std::string line = pending.substr(0, nl);
+      if (line.rfind("out_time_us=", 0) != 0) continue;
+      try {
+        progress(cmd.rendition, std::clamp(std::stod(line.substr(12)) / 1e6 / duration, 0.0, 1.0));
+      } catch (...) {
+      }
+    }
+  };
+  return run_process(cmd.argv, opt, k_package);
+}
+
+// The environment, not the input, stopped ffmpeg: a full disk, a quota, a file size limit.
+bool environment_failure(const RunResult& run) {
+  if (run.signal == SIGXFSZ) return true;
+  for (const char* text : {"No space left on device", "Disk quota exceeded", "File too large"})
+    if (run.err_tail.find(text) != std::string::npos) return true;
+  return false;
+}
+
+// Below this much room a short output is put down to a full disk.
+constexpr std::uint64_t k_full_disk = 1u << 20;
+
+std::uint64_t free_bytes(const fs::path& dir) {
+  std::error_code ec;
+  const auto space = fs::space(dir, ec);
+  return ec ? std::numeric_limits<std::uint64_t>::max() : static_cast<std::uint64_t>(space.available);
+}
+
+}  // namespace
+
+Result<double> media_duration(const fs::path& file) {
+  RunOptions opt;
+  opt.timeout = std::chrono::seconds(60);
+  opt.max_stdout = 1u << 16;
+  auto run = run_process({"ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file.string()}, opt,
+                         k_package);
+  if (!run) return run.error();
+  if (run->interrupted) return make_error(ErrorKind::interrupted, "interrupted");
+  if (!run->ok()) return make_error(ErrorKind::bad_input, "ffprobe cannot read it: " + run->describe(), file.string());
+  try {
+    return std::stod(run->out);
+  } catch (...) {
+    return make_error(ErrorKind::bad_input, "ffprobe gives no duration", file.string());
+  }
+}
+
+Result<std::string> check_outputs(const fs::path& work_dir, const VideoFacts& facts, const std::vector<std::string>& renditions) {
+  for (const auto& r : renditions) {
+    const fs::path playlist = work_dir / r / "index.m3u8";
+    auto d = media_duration(playlist);
+    if (!d) {
+      if (d.error().kind != ErrorKind::bad_input) return d.error();
+      return r + ": no playable rendition: " + d.error().message;
+    }
+    const double tolerance = std::max(1.0, facts.duration * 0.05);
+    if (facts.duration > 0 && std::abs(*d - facts.duration) > tolerance) {
+      char text[160];
+      std::snprintf(text, sizeof text, "%s: the rendition lasts %.1f s, the source %.1f s (a truncated or damaged input)",
+                    r.c_str(), *d, facts.duration);
+      return std::string(text);
+    }
+  }
+  std::error_code ec;
+  if (!facts.video_codec.empty() && !(fs::is_regular_file(work_dir / "poster.jpg", ec) && fs::file_size(work_dir / "poster.jpg", ec) > 0))
+    return std::string("poster: ffmpeg made no poster.jpg (a truncated or damaged input)");
+  return std::string();
+}
+
 Result<TranscodeOutcome> transcode(const fs::path& input, const VideoFacts& facts, const Profile& p, const fs::path& work_dir,
-                                   const std::function<void(const std::string&, double)>& progress) {
+                                   const RenditionProgress& progress) {
   TranscodeOutcome out;
-  for (auto& cmd : hls_commands(input, facts, p)) {
+  const auto commands = hls_commands(input, facts, p);
+  for (std::size_t k = 0; k < commands.size(); ++k) {
+    const FfmpegCommand& cmd = commands[k];
     if (cmd.rendition != "poster")
       if (auto st = make_dirs(work_dir / cmd.rendition); !st) return st.error();
-    RunOptions opt;
-    opt.cwd = work_dir;
-    opt.max_stdout = 64u << 10;
-    std::string pending;
-    opt.on_stdout = [&](std::string_view chunk) {
-      if (!progress || facts.duration <= 0) return;
-      pending.append(chunk);
-      for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
-        const std::string line = pending.substr(0, nl);
-        if (line.rfind("out_time_us=", 0) == 0) {
-          try {
-            const double t = std::stod(line.substr(12)) / 1e6;
-            progress(cmd.rendition, std::clamp(t / facts.duration, 0.0, 1.0));
-          } catch (...) {
-          }
-        }
-      }
+    const auto share = [&, k](const std::string& rendition, double f) {
+      if (progress) progress(rendition, (static_cast<double>(k) + f) / static_cast<double>(commands.size()));
     };
-    auto run = run_process(cmd.argv, opt, k_package);
+    auto run = run_command(cmd, work_dir, facts.duration, share);
     if (!run) return run.error();
-    if (run->interrupted) {
-      out.interrupted = true;
-      return out;
-    }
-    if (!run->ok()) {
+    out.interrupted = run->interrupted;
+    if (out.interrupted) return out;
+    if (!run->ok() || environment_failure(*run)) {
       out.log = cmd.rendition + ": " + run->describe() + "\n" + run->err_tail;
+      out.failure = environment_failure(*run) ? ErrorKind::internal : ErrorKind::findings;
       return out;
     }
-    if (progress) progress(cmd.rendition, 1.0);
+    share(cmd.rendition, 1.0);
     if (cmd.rendition != "poster") out.renditions.push_back(cmd.rendition);
   }
+  auto problem = check_outputs(work_dir, facts, out.renditions);
+  if (!problem) return problem.error();
+  if (!problem->empty()) {
+    // ffmpeg's HLS muxer stops writing on a full disk and still exits 0, silently: a
+    // short output on a full file system is the environment's failure, not the input's.
+    const std::uint64_t room = free_bytes(work_dir);
+    out.failure = room < k_full_disk ? ErrorKind::internal : ErrorKind::findings;
+    out.log = *problem + (room < k_full_disk ? "; the disk is full (" + std::to_string(room) + " bytes free)" : "");
+    return out;
+  }
   if (auto st = write_file_atomic(work_dir / "master.m3u8", master_playlist(facts, p, out.renditions)); !st) return st.error();
+  if (auto st = write_file_atomic(work_dir / "profile.json", profile_json(p)); !st) return st.error();
   out.ok = true;
   return out;
 }

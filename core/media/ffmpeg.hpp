@@ -41,10 +41,24 @@ struct TranscodeOutcome {
   std::string log;                      // ffmpeg's messages when a command failed
   bool ok = false;
   bool interrupted = false;
+  // When not ok: findings (the input: it does not decode, comes out short) or internal
+  // (the environment: disk full, file size limit).
+  ErrorKind failure = ErrorKind::findings;
 };
 
-// Runs the commands in `work_dir` (which must exist and be empty) and writes the master
-// playlist. progress(rendition, fraction 0..1) from ffmpeg's -progress output.
+// Seconds of media ffprobe reads in the file (a playlist: the sum of its segments).
+Result<double> media_duration(const std::filesystem::path& file);
+
+// Outputs ffmpeg made in `work_dir` checked before a job may be done (ffmpeg exits 0 on a
+// truncated input, "partial file"): every rendition's playlist lasts as long as the
+// source (within max(1 s, 5 %)), and the poster is there when the input has video.
+// The problem in words, empty when all is well; an Error when ffprobe cannot run.
+Result<std::string> check_outputs(const std::filesystem::path& work_dir, const VideoFacts& facts,
+                                  const std::vector<std::string>& renditions);
+
+// Runs the commands in `work_dir` (which must exist and be empty), checks the outputs
+// and writes the master playlist and profile.json. progress(rendition, fraction 0..1 of
+// the whole job) from ffmpeg's -progress output.
 Result<TranscodeOutcome> transcode(const std::filesystem::path& input, const VideoFacts& facts, const Profile& profile,
                                    const std::filesystem::path& work_dir,
                                    const std::function<void(const std::string&, double)>& progress = {});

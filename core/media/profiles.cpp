@@ -26,6 +26,16 @@ std::map<std::string, Profile> builtin_profiles() {
   return p;
 }
 
+std::string profile_json(const Profile& p) {
+  nlohmann::json renditions = nlohmann::json::array();
+  for (const auto& r : p.renditions)
+    renditions.push_back({{"name", r.name}, {"height", r.height}, {"video_kbps", r.video_kbps}, {"audio_kbps", r.audio_kbps}});
+  // "hls": the shape of the ffmpeg commands (ffmpeg.cpp); raise it when they change.
+  const nlohmann::json j = {{"hls", 1}, {"segment_seconds", p.segment_seconds}, {"preset", p.preset},
+                            {"poster_at", p.poster_at}, {"renditions", renditions}};
+  return j.dump() + "\n";
+}
+
 Result<std::map<std::string, Profile>> load_profiles(const std::filesystem::path& file) {
   auto profiles = builtin_profiles();
   if (file.empty()) return profiles;

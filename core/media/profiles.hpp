@@ -30,6 +30,12 @@ struct Profile {
 
 std::map<std::string, Profile> builtin_profiles();
 
+// The profile's content as canonical JSON (sorted keys, no spaces; everything that
+// shapes the output, not the name or description). Written as profile.json into the
+// rendition tree; its sha256 is what a finished job is checked against, so a profile
+// redefined under the same name is transcoded again.
+std::string profile_json(const Profile& profile);
+
 // The built-ins, then the file's profiles over them. bad_input naming the file and the
 // profile for a malformed file (names: [a-z0-9_-], heights 16-4320, bitrates 8-50000).
 Result<std::map<std::string, Profile>> load_profiles(const std::filesystem::path& file);

@@ -5,12 +5,13 @@
 #include <map>
 #include <set>
 
-#include "core/media/text_extract.hpp"
+#include "core/search/text_extract.hpp"
 #include "core/package/vocab.hpp"
 #include "core/search/fts_tokenizer.hpp"
 #include "core/search/index_schema.hpp"
 #include "core/search/tokenize.hpp"
 #include "core/util/cancel.hpp"
+#include "core/util/fs.hpp"
 #include "core/util/parallel.hpp"
 
 namespace eductl::search {
@@ -59,14 +60,14 @@ BookDocs book_docs(const BookDetail& d, const std::string& ref, const BlobStore&
   std::map<std::string, const FileDecl*> files;
   for (const auto& f : d.current.files) files[f.path] = &f;
 
-  auto read_text = [&](const FileDecl& f) -> std::optional<media::DocumentText> {
-    if (f.sha256.empty() || !media::has_text(f.media_type)) return std::nullopt;  // metadata-only source
+  auto read_text = [&](const FileDecl& f) -> std::optional<DocumentText> {
+    if (f.sha256.empty() || !has_text(f.media_type)) return std::nullopt;  // metadata-only source
     const fs::path object = store.object_path(f.sha256);
     if (!store.has(f.sha256, f.size)) {
       out.problems.push_back({ref, f.path, "not in the content store (run 'eductl store verify')"});
       return std::nullopt;
     }
-    auto text = media::extract_text(object, f.media_type);
+    auto text = extract_text(object, f.media_type);
     ++out.files_read;
     if (!text) {
       out.problems.push_back({ref, f.path, text.error().message});
@@ -82,7 +83,7 @@ BookDocs book_docs(const BookDetail& d, const std::string& ref, const BlobStore&
     for (std::size_t i = 0; i < text->parts.size(); ++i) {
       if (blank(text->parts[i])) continue;
       Doc doc;
-      doc.type = text->unit == media::TextUnit::section ? "section" : "page";
+      doc.type = text->unit == TextUnit::section ? "section" : "page";
       doc.file = f.path;
       doc.page = static_cast<int>(i + 1);
       // Titles only on the book and lesson rows: a title query then gives one hit per
@@ -188,9 +189,81 @@ std::string stored_tokenizer(SQLite::Database& db) {
   return q.executeStep() ? q.getColumn(0).getString() : "";
 }
 
+// The meta rows: a tokenizer change (or --rebuild) empties the index; the CJK variant
+// table is stored once for search to load. True when everything is to be redone.
+bool prepare_meta(SQLite::Database& db, IndexMode mode) {
+  const bool rebuilt = mode == IndexMode::rebuild || stored_tokenizer(db) != std::to_string(k_tokenizer_version);
+  if (rebuilt) {
+    db.exec("DELETE FROM fts; DELETE FROM docs; DELETE FROM books;");
+    SQLite::Statement m(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('tokenizer', ?)");
+    m.bind(1, std::to_string(k_tokenizer_version));
+    m.exec();
+  }
+  SQLite::Statement has(db, "SELECT 1 FROM meta WHERE key = 'cjk_variants'");
+  if (rebuilt || !has.executeStep()) {
+    SQLite::Statement m(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('cjk_variants', ?)");
+    m.bind(1, build_cjk_variant_table());
+    m.exec();
+  }
+  return rebuilt;
+}
+
+struct Todo {
+  std::string ref, digest;
+  bool update = false;
+  BookDetail detail;
+};
+
+// The books to read (new, or changed since indexed); books gone from the catalogue are
+// removed from the index here.
+Result<std::vector<Todo>> plan_books(SQLite::Database& db, const Catalog& catalog, const std::vector<BookDigest>& books,
+                                     IndexStats& stats) {
+  std::map<std::string, std::string> indexed = indexed_digests(db);
+  std::vector<Todo> todo;
+  std::set<std::string> present;
+  for (const auto& b : books) {
+    const std::string ref = book_ref(b.key);
+    present.insert(ref);
+    auto it = indexed.find(ref);
+    if (it != indexed.end() && it->second == b.digest) {
+      ++stats.unchanged;
+      continue;
+    }
+    auto detail = catalog.show_book(ref);
+    if (!detail) return detail.error();
+    todo.push_back({ref, b.digest, it != indexed.end(), std::move(*detail)});
+  }
+  for (const auto& [ref, digest] : indexed)
+    if (!present.count(ref)) {
+      remove_book(db, ref);
+      ++stats.removed;
+    }
+  return todo;
+}
+
+// Documents read on `jobs` threads, written in book order by this thread.
+void index_books(SQLite::Database& db, const BlobStore& store, const std::vector<Todo>& todo, unsigned jobs,
+                 const IndexProgress& progress, IndexStats& stats) {
+  parallel_ordered<BookDocs>(
+      todo.size(), jobs, [&](std::size_t i) { return interrupted() ? BookDocs{} : book_docs(todo[i].detail, todo[i].ref, store); },
+      [&](std::size_t i, BookDocs docs) {
+        if (interrupted()) return;
+        const Todo& t = todo[i];
+        if (t.update) remove_book(db, t.ref);
+        insert_book(db, t.ref, t.digest, t.detail, docs);
+        ++(t.update ? stats.updated : stats.added);
+        stats.documents += docs.docs.size();
+        stats.files_read += docs.files_read;
+        for (auto& p : docs.problems) stats.problems.push_back(std::move(p));
+        if (progress) progress(i + 1, todo.size());
+      });
+}
+
 }  // namespace
 
 Result<IndexStats> update_index(const DataFolder& data, IndexMode mode, unsigned jobs, const IndexProgress& progress) {
+  for (const auto& file : {data.catalog_file(), data.index_file()})
+    if (auto st = check_database_files(file); !st) return st.error();
   auto catalog = data.catalog(Access::read_only);
   if (!catalog) return catalog.error();
   auto store = data.store(Access::read_only);
@@ -207,61 +280,10 @@ Result<IndexStats> update_index(const DataFolder& data, IndexMode mode, unsigned
     IndexStats stats;
     // One transaction for the whole update: Ctrl-C or a crash leaves the previous index.
     SQLite::Transaction tx(db);
-    stats.rebuilt = mode == IndexMode::rebuild || stored_tokenizer(db) != std::to_string(k_tokenizer_version);
-    if (stats.rebuilt) {
-      db.exec("DELETE FROM fts; DELETE FROM docs; DELETE FROM books;");
-      SQLite::Statement m(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('tokenizer', ?)");
-      m.bind(1, std::to_string(k_tokenizer_version));
-      m.exec();
-    }
-    {
-      SQLite::Statement has(db, "SELECT 1 FROM meta WHERE key = 'cjk_variants'");
-      if (stats.rebuilt || !has.executeStep()) {
-        SQLite::Statement m(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('cjk_variants', ?)");
-        m.bind(1, build_cjk_variant_table());
-        m.exec();
-      }
-    }
-    std::map<std::string, std::string> indexed = indexed_digests(db);
-
-    struct Todo {
-      std::string ref, digest;
-      bool update = false;
-      BookDetail detail;
-    };
-    std::vector<Todo> todo;
-    std::set<std::string> present;
-    for (const auto& b : *books) {
-      const std::string ref = book_ref(b.key);
-      present.insert(ref);
-      auto it = indexed.find(ref);
-      if (it != indexed.end() && it->second == b.digest) {
-        ++stats.unchanged;
-        continue;
-      }
-      auto detail = catalog->show_book(ref);
-      if (!detail) return detail.error();
-      todo.push_back({ref, b.digest, it != indexed.end(), std::move(*detail)});
-    }
-    for (const auto& [ref, digest] : indexed)
-      if (!present.count(ref)) {
-        remove_book(db, ref);
-        ++stats.removed;
-      }
-
-    parallel_ordered<BookDocs>(
-        todo.size(), jobs, [&](std::size_t i) { return interrupted() ? BookDocs{} : book_docs(todo[i].detail, todo[i].ref, *store); },
-        [&](std::size_t i, BookDocs docs) {
-          if (interrupted()) return;
-          const Todo& t = todo[i];
-          if (t.update) remove_book(db, t.ref);
-          insert_book(db, t.ref, t.digest, t.detail, docs);
-          ++(t.update ? stats.updated : stats.added);
-          stats.documents += docs.docs.size();
-          stats.files_read += docs.files_read;
-          for (auto& p : docs.problems) stats.problems.push_back(std::move(p));
-          if (progress) progress(i + 1, todo.size());
-        });
+    stats.rebuilt = prepare_meta(db, mode);
+    auto todo = plan_books(db, *catalog, *books, stats);
+    if (!todo) return todo.error();
+    index_books(db, *store, *todo, jobs, progress, stats);
     if (interrupted()) return make_error(ErrorKind::interrupted, "interrupted; the previous index is unchanged");
     // Merging FTS5 segments after a large change keeps queries fast.
     if (stats.added + stats.updated + stats.removed > 0) db.exec("INSERT INTO fts (fts) VALUES ('optimize')");

@@ -3,10 +3,12 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
+#include <set>
 
 #include "core/search/fts_tokenizer.hpp"
 #include "core/search/index_schema.hpp"
 #include "core/search/tokenize.hpp"
+#include "core/util/fs.hpp"
 
 namespace eductl::search {
 
@@ -91,26 +93,41 @@ std::vector<std::pair<std::size_t, std::size_t>> find_matches(const std::string&
 
 }  // namespace
 
-Result<std::string> match_expression(std::string_view query) {
-  std::string expr;
+Result<ParsedQuery> parse_query(std::string_view query) {
+  const auto preview = [&] { return "'" + std::string(query.substr(0, 60)) + (query.size() > 60 ? "…'" : "'"); };
+  if (query.size() > k_max_query_bytes)
+    return make_error(ErrorKind::usage, "the query is " + std::to_string(query.size()) + " bytes long; at most " +
+                                            std::to_string(k_max_query_bytes) + " are allowed: " + preview());
+  ParsedQuery parsed;
+  std::set<std::string> seen;  // terms by their tokens: "ＡＢ" and "ab" are one term
   for (const std::string& term : split_terms(query)) {
-    bool any = false;
-    tokenize(term, TokenMode::query, [&](const Token&) { return !(any = true); });
-    if (!any) continue;  // punctuation only
+    std::string key;
+    tokenize(term, TokenMode::query, [&](const Token& t) { return key.append(t.text).push_back('\x1f'), true; });
+    if (key.empty() || !seen.insert(key).second) continue;  // punctuation only, or said before
+    if (parsed.terms.size() == k_max_query_terms)
+      return make_error(ErrorKind::usage, "the query has more than " + std::to_string(k_max_query_terms) +
+                                              " different terms (every one must match); use fewer: " + preview());
     std::string phrase = "\"";
     for (char c : term) phrase += c == '"' ? std::string("\"\"") : std::string(1, c);
     phrase += '"';
-    if (!expr.empty()) expr += " AND ";
-    expr += phrase;
+    parsed.expression += (parsed.expression.empty() ? "" : " AND ") + phrase;
+    parsed.terms.push_back(term);
   }
-  if (expr.empty())
-    return make_error(ErrorKind::usage, "the query has no words or characters to search for: '" + std::string(query) + "'");
-  return expr;
+  if (parsed.terms.empty())
+    return make_error(ErrorKind::usage, "the query has no words or characters to search for: " + preview());
+  return parsed;
+}
+
+Result<std::string> match_expression(std::string_view query) {
+  auto parsed = parse_query(query);
+  if (!parsed) return parsed.error();
+  return parsed->expression;
 }
 
 Result<std::vector<SearchHit>> search(const std::filesystem::path& index_file, std::string_view query,
                                       const SearchFilter& f, int limit) {
   register_fts_tokenizer();
+  if (auto st = check_database_files(index_file); !st) return st.error();
   auto handle = db::open(index_file, db::Access::read_only, k_index_schema);
   if (!handle) return handle.error();
   SQLite::Database& db = **handle;
@@ -118,9 +135,9 @@ Result<std::vector<SearchHit>> search(const std::filesystem::path& index_file, s
     // The indexer's variant table spares this process ICU's transliterator set-up.
     SQLite::Statement v(db, "SELECT value FROM meta WHERE key = 'cjk_variants'");
     if (v.executeStep()) use_cjk_variant_table(v.getColumn(0).getString());
-    auto expr = match_expression(query);
-    if (!expr) return expr.error();
-    const std::vector<std::string> terms = split_terms(query);
+    auto parsed = parse_query(query);
+    if (!parsed) return parsed.error();
+    const std::vector<std::string>& terms = parsed->terms;
     // Ranking first, over ids only; snippets (costly: each re-tokenizes its document) only
     // for the hits shown. SQLite would otherwise compute a snippet for every match.
     SQLite::Statement q(db,
@@ -136,7 +153,7 @@ Result<std::vector<SearchHit>> search(const std::filesystem::path& index_file, s
                         "snippet(fts, -1, char(1), char(2), '…', 32) "
                         "FROM top JOIN fts ON fts.rowid = top.id JOIN docs d ON d.id = top.id JOIN books b ON b.book = d.book "
                         "WHERE fts MATCH :q ORDER BY top.score, top.id");
-    q.bind(":q", *expr);
+    q.bind(":q", parsed->expression);
     q.bind(":stage", f.stage);
     q.bind(":subject", f.subject);
     q.bind(":edition", f.edition);

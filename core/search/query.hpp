@@ -32,7 +32,19 @@ struct SearchHit {
   std::vector<std::pair<std::size_t, std::size_t>> highlights;  // byte ranges in snippet
 };
 
-// The FTS5 MATCH expression for a user query; usage error when it has nothing to match.
+// Bounds on a query, so its cost stays small: every term is a phrase FTS5 must match and
+// the snippets are searched for each one. Longer queries are refused (usage, exit 2).
+inline constexpr std::size_t k_max_query_bytes = 1024;
+inline constexpr std::size_t k_max_query_terms = 32;  // different terms, after duplicates are dropped
+
+struct ParsedQuery {
+  std::vector<std::string> terms;  // as typed, each once (same tokens = same term), punctuation-only ones dropped
+  std::string expression;          // the FTS5 MATCH expression: the terms as phrases joined by AND
+};
+
+// usage error when the query is over the bounds above or has nothing to match.
+Result<ParsedQuery> parse_query(std::string_view query);
+// parse_query(query)->expression.
 Result<std::string> match_expression(std::string_view query);
 
 // Opens the index read-only (never writes: works on a read-only data folder).

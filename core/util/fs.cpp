@@ -121,6 +121,23 @@ BoundedRead read_untrusted_file(const fs::path& path, std::uint64_t max_bytes) {
   return out;
 }
 
+Status check_database_files(const fs::path& file) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    const fs::path f = file.string() + suffix;
+    struct stat st {};
+    if (::lstat(f.c_str(), &st) != 0) {
+      if (errno == ENOENT) continue;
+      return make_error(ErrorKind::bad_input, "cannot be examined: " + errno_text(errno), f.string());
+    }
+    if (S_ISREG(st.st_mode)) continue;
+    const std::string what = S_ISLNK(st.st_mode) ? "is a symbolic link" : kind_of(st.st_mode);
+    return make_error(ErrorKind::bad_input,
+                      what + ", not a database file eductl wrote; move it away (the command that builds it makes a new one)",
+                      f.string());
+  }
+  return ok_status();
+}
+
 Result<std::string> read_file(const fs::path& path, std::uint64_t max_bytes) {
   BoundedRead r = read_untrusted_file(path, max_bytes);
   if (r.refusal != FileRefusal::none) return make_error(ErrorKind::bad_input, r.detail, path.string());

@@ -30,6 +30,11 @@ struct BoundedRead {
 BoundedRead read_untrusted_file(const std::filesystem::path& path, std::uint64_t max_bytes);
 // The same, as a Result: a refusal is an ErrorKind::bad_input error.
 Result<std::string> read_file(const std::filesystem::path& path, std::uint64_t max_bytes = 64ull << 20);
+// A database file and its companions (-wal, -shm, -journal) must each be a regular file
+// or absent, checked with lstat before SQLite opens anything: a FIFO would block the open
+// for ever, a directory, device or symbolic link is not what eductl left there.
+// bad_input naming the file and what it is, with what to do.
+Status check_database_files(const std::filesystem::path& file);
 Status fsync_dir(const std::filesystem::path& dir);
 // syncfs(2) on the file system holding `dir`: one flush for a batch of files.
 Status sync_file_system(const std::filesystem::path& dir);

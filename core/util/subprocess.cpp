@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -65,6 +67,75 @@ void keep_tail(std::string& s, const char* data, std::size_t n, std::size_t cap)
   if (s.size() > cap) s.erase(0, s.size() - cap);
 }
 
+// What the child does between fork and exec, prepared before the fork: after it only
+// async-signal-safe calls are allowed (eductl may run threads).
+struct ChildSetup {
+  const char* program;
+  const std::vector<std::string>& argv;
+  const fs::path& cwd;
+  int out_fd, err_fd;
+  int max_fd;  // for kernels without close_range(2)
+};
+
+[[noreturn]] void child_fail(int report_fd, int err) {
+  while (::write(report_fd, &err, sizeof err) < 0 && errno == EINTR) {
+  }
+  ::_exit(127);
+}
+
+// In the child: dies with eductl (PR_SET_PDEATHSIG: even a kill -9 of eductl ends
+// ffmpeg, which ignores SIGPIPE and would otherwise run to the end); its own process
+// group, so Ctrl-C on the terminal reaches eductl only, which ends the child itself;
+// default signal dispositions; stdin /dev/null; no descriptor of eductl's but 0, 1, 2.
+// The death signal is tied to the thread that forks: run_process waits for the child
+// on that thread, so the thread outlives the child.
+[[noreturn]] void exec_child(const ChildSetup& s, char* const* args, pid_t parent, int report_fd) {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(report_fd, errno);
+  if (::getppid() != parent) ::_exit(127);  // eductl died before the line above took effect
+  ::setpgid(0, 0);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGHUP, SIGXFSZ}) ::sigaction(sig, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0 || ::dup2(null_fd, STDIN_FILENO) < 0 || ::dup2(s.out_fd, STDOUT_FILENO) < 0 ||
+      ::dup2(s.err_fd, STDERR_FILENO) < 0)
+    child_fail(report_fd, errno);
+  if (!s.cwd.empty() && ::chdir(s.cwd.c_str()) != 0) child_fail(report_fd, errno);
+  // Every other descriptor closes on exec, whoever opened it (a library, a stream):
+  // nothing of eductl's leaks into a child that may outlive a pipe's reader.
+  if (::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) != 0)
+    for (int fd = 3; fd < s.max_fd; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  ::execve(s.program, args, environ);
+  child_fail(report_fd, errno);
+}
+
+// fork + exec; the exec's failure (errno) comes back through a close-on-exec pipe.
+Result<pid_t> spawn_child(const ChildSetup& s) {
+  std::vector<char*> args;
+  for (const auto& a : s.argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  Pipe report;
+  if (!report.ok()) return make_error(ErrorKind::internal, "cannot create a pipe: " + errno_text(errno));
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) return make_error(ErrorKind::internal, errno_text(errno));
+  if (pid == 0) exec_child(s, args.data(), parent, report.write_end());
+  report.close_write();
+  int err = 0;
+  ssize_t n;
+  while ((n = ::read(report.read_end(), &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  if (n == static_cast<ssize_t>(sizeof err)) {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return make_error(ErrorKind::internal, errno_text(err));
+  }
+  return pid;
+}
+
 }  // namespace
 
 std::string RunResult::describe() const {
@@ -104,33 +175,11 @@ Result<RunResult> run_process(const std::vector<std::string>& argv, const RunOpt
   Pipe out, err;
   if (!out.ok() || !err.ok()) return make_error(ErrorKind::internal, "cannot create a pipe: " + errno_text(errno));
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out.write_end(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err.write_end(), STDERR_FILENO);
-  if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Its own process group: Ctrl-C on the terminal reaches eductl only, which then ends
-  // the child itself; default signal dispositions, not eductl's handlers.
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
-
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = ::posix_spawn(&pid, program->c_str(), &actions, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (spawned != 0) return make_error(ErrorKind::internal, "cannot start " + argv.front() + ": " + errno_text(spawned));
+  const long open_max = ::sysconf(_SC_OPEN_MAX);
+  const ChildSetup setup{program->c_str(), argv, options.cwd, out.write_end(), err.write_end(),
+                         static_cast<int>(std::clamp(open_max, 1024L, 65536L))};
+  auto pid = spawn_child(setup);
+  if (!pid) return make_error(ErrorKind::internal, "cannot start " + argv.front() + ": " + pid.error().message);
   out.close_write();
   err.close_write();
 
@@ -143,11 +192,14 @@ Result<RunResult> run_process(const std::vector<std::string>& argv, const RunOpt
     if (interrupted()) r.interrupted = true;
     if (options.timeout.count() > 0 && Clock::now() >= deadline) r.timed_out = true;
     if (r.interrupted || r.timed_out) {
-      end_child(pid);
+      end_child(*pid);
       return r;
     }
-    if (::poll(fds.data(), fds.size(), 100) < 0 && errno != EINTR)
-      return make_error(ErrorKind::internal, "poll: " + errno_text(errno));
+    if (::poll(fds.data(), fds.size(), 100) < 0 && errno != EINTR) {
+      const int e = errno;
+      end_child(*pid);
+      return make_error(ErrorKind::internal, "poll: " + errno_text(e));
+    }
     for (auto& p : fds) {
       if (p.fd < 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = ::read(p.fd, buf, sizeof buf);
@@ -169,7 +221,7 @@ Result<RunResult> run_process(const std::vector<std::string>& argv, const RunOpt
     }
   }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);

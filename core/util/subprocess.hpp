@@ -1,6 +1,8 @@
 // Runs an external tool (ffmpeg, ffprobe, ...) without a shell: the argument vector as
 // given, stdin from /dev/null, stdout captured up to a cap, the tail of stderr kept for
-// messages, an optional time limit, and the child ended when eductl is interrupted.
+// messages, an optional time limit, and the child ended when eductl is interrupted or
+// dies (even by kill -9: PR_SET_PDEATHSIG); the child inherits no descriptor of eductl's
+// besides stdin (/dev/null), stdout and stderr (its pipes).
 #pragma once
 #include <chrono>
 #include <filesystem>

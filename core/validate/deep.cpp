@@ -38,6 +38,8 @@ const std::string* declared(const std::set<std::string>& videos, const std::stri
 
 }  // namespace
 
+Status deep_tools_available() { return media::tools_available(); }
+
 Status check_videos_decode(const fs::path& package, PackageReport& report, int seconds) {
   if (!report.book || report.unreadable()) return ok_status();
   std::set<std::string> videos;
@@ -54,7 +56,7 @@ Status check_videos_decode(const fs::path& package, PackageReport& report, int s
     const std::string* path = declared(videos, e.name);
     if (!path || !checked.insert(*path).second) return ok_status();
     std::string tmpl = (dir / "eductl-deep-XXXXXX").string();
-    int fd = ::mkstemp(tmpl.data());
+    int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
     if (fd < 0) return make_error(ErrorKind::internal, "cannot make a temp file: " + errno_text(errno), dir.string());
     Status st = ok_status();
     for (;;) {

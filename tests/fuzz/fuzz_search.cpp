@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/media/text_extract.hpp"
+#include "core/search/text_extract.hpp"
 #include "core/search/query.hpp"
 #include "core/search/tokenize.hpp"
 
@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       return true;
     });
   (void)eductl::search::match_expression(text);
-  (void)eductl::media::html_text(text);
-  (void)eductl::media::vtt_text(text);
+  (void)eductl::search::html_text(text);
+  (void)eductl::search::vtt_text(text);
   return 0;
 }

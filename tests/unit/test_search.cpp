@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "core/media/text_extract.hpp"
+#include "core/search/text_extract.hpp"
 #include "core/search/fts_tokenizer.hpp"
 #include "core/search/query.hpp"
 #include "core/search/tokenize.hpp"
@@ -63,6 +63,30 @@ TEST_CASE("match expression: terms ANDed as phrases; nothing to match is a usage
   CHECK(none.error().kind == ErrorKind::usage);
 }
 
+TEST_CASE("query: duplicate terms count once; over the byte or term bound is a usage error", "[search]") {
+  auto dup = search::parse_query("勾股 勾股 ＡＢ ab 勾股");
+  REQUIRE(dup);
+  CHECK(dup->terms == std::vector<std::string>{"勾股", "ＡＢ"});
+  CHECK(dup->expression == "\"勾股\" AND \"ＡＢ\"");
+  // 4,000 copies of one word: one term, as fast as the word alone (was seconds).
+  std::string same;
+  for (int i = 0; i < 200; ++i) same += "ab ";
+  auto one = search::parse_query(same);
+  REQUIRE(one);
+  CHECK(one->terms.size() == 1);
+  std::string many;
+  for (std::size_t i = 0; i <= search::k_max_query_terms; ++i) many += "w" + std::to_string(i) + " ";
+  auto too_many = search::parse_query(many);
+  REQUIRE_FALSE(too_many);
+  CHECK(too_many.error().kind == ErrorKind::usage);
+  CHECK(too_many.error().message.find(std::to_string(search::k_max_query_terms)) != std::string::npos);
+  auto too_long = search::parse_query(std::string(search::k_max_query_bytes + 1, 'a'));
+  REQUIRE_FALSE(too_long);
+  CHECK(too_long.error().kind == ErrorKind::usage);
+  CHECK(too_long.error().message.find("bytes") != std::string::npos);
+  CHECK(search::parse_query(std::string(search::k_max_query_bytes, 'a')));
+}
+
 TEST_CASE("FTS5 with the eductl tokenizer: 1-, 2-, 3-character, mixed and variant queries match", "[search]") {
   search::register_fts_tokenizer();
   SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
@@ -93,23 +117,23 @@ TEST_CASE("text extraction: PDF pages with Chinese text (ToUnicode), HTML, WebVT
   test::TempDir dir;
   const auto pdf = dir / "t.pdf";
   std::ofstream(pdf, std::ios::binary) << fixtures::make_pdf({.title = "t", .lines = {"page one", "勾股定理 a² + b² = c²\n第二行"}});
-  auto text = media::extract_text(pdf, "application/pdf");
+  auto text = search::extract_text(pdf, "application/pdf");
   REQUIRE(text);
   REQUIRE(text->parts.size() == 2);
-  CHECK(text->unit == media::TextUnit::page);
+  CHECK(text->unit == search::TextUnit::page);
   CHECK(text->parts[0].find("page one") != std::string::npos);
   CHECK(text->parts[1].find("勾股定理") != std::string::npos);
   CHECK(text->parts[1].find("第二行") != std::string::npos);
 
   const auto bad = dir / "bad.pdf";
   std::ofstream(bad, std::ios::binary) << "%PDF-1.4 not really";
-  auto refused = media::extract_text(bad, "application/pdf");
+  auto refused = search::extract_text(bad, "application/pdf");
   REQUIRE_FALSE(refused);
   CHECK(refused.error().kind == ErrorKind::bad_input);
 
-  CHECK(media::html_text("<html><head><style>p{}</style><script>x()</script></head><body><p>课程</p><p>任务单</p></body></html>") ==
+  CHECK(search::html_text("<html><head><style>p{}</style><script>x()</script></head><body><p>课程</p><p>任务单</p></body></html>") ==
         "课程\n任务单\n");
-  CHECK(media::vtt_text("WEBVTT\n\nNOTE a comment\nstill comment\n\n1\n00:00:01.000 --> 00:00:02.000\n<v 老师>同学们好\n\n"
+  CHECK(search::vtt_text("WEBVTT\n\nNOTE a comment\nstill comment\n\n1\n00:00:01.000 --> 00:00:02.000\n<v 老师>同学们好\n\n"
                         "00:00:03.000 --> 00:00:04.000\n今天学习勾股定理\n") == "同学们好\n今天学习勾股定理\n");
 }
 

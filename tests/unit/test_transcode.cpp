@@ -4,6 +4,9 @@
 #include "core/data/data_folder.hpp"
 #include "core/media/ffmpeg.hpp"
 #include "core/media/profiles.hpp"
+#include "core/util/subprocess.hpp"
+
+#include <nlohmann/json.hpp>
 #include "core/util/sha256.hpp"
 #include "support.hpp"
 
@@ -124,4 +127,62 @@ TEST_CASE("catalogue: a job is done only with its rendition rows; gc keeps live 
   REQUIRE(cat->add_revision(r2, "d2", 0, "/src", 0));
   REQUIRE(cat->prune_revisions(BookKey{"PEP", "m8b"}, 1));
   CHECK_FALSE(cat->referenced_blobs()->count(seg));
+}
+
+TEST_CASE("profile content: the name and description do not count, the ladder does", "[transcode]") {
+  auto p = media::builtin_profiles().at("remote");
+  media::Profile renamed = p;
+  renamed.name = "county";
+  renamed.description = "another text";
+  CHECK(media::profile_json(p) == media::profile_json(renamed));
+  media::Profile other = p;
+  other.renditions[0].video_kbps += 1;
+  CHECK(media::profile_json(p) != media::profile_json(other));
+  media::Profile slower = p;
+  slower.preset = "slow";
+  CHECK(media::profile_json(p) != media::profile_json(slower));
+  CHECK(nlohmann::json::parse(media::profile_json(p))["renditions"].size() == 3);
+}
+
+TEST_CASE("outputs: a rendition shorter than its source, or a missing poster, is a problem", "[transcode][ffmpeg]") {
+  TempDir t;
+  const auto work = t / "work";
+  std::filesystem::create_directories(work / "low");
+  // 2 s of HLS made by ffmpeg itself, for a source said to last 2 s, then 10 s.
+  auto made = run_process({"ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10", "-t", "2",
+                           "-c:v", "libx264", "-preset", "ultrafast", "-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod",
+                           (work / "low" / "index.m3u8").string()});
+  REQUIRE(made);
+  REQUIRE(made->ok());
+  VideoFacts facts{"x", 2.0, 160, 120, "h264", "", 0};
+  auto no_poster = media::check_outputs(work, facts, {"low"});
+  REQUIRE(no_poster);
+  CHECK(no_poster->find("poster") != std::string::npos);
+  std::ofstream(work / "poster.jpg") << "jpeg";
+  auto fine = media::check_outputs(work, facts, {"low"});
+  REQUIRE(fine);
+  CHECK(fine->empty());
+  facts.duration = 10.0;
+  auto short_one = media::check_outputs(work, facts, {"low"});
+  REQUIRE(short_one);
+  CHECK(short_one->find("low: the rendition lasts 2.0 s, the source 10.0 s") != std::string::npos);
+  auto missing = media::check_outputs(work, facts, {"nothing"});
+  REQUIRE(missing);
+  CHECK(missing->find("nothing: no playable rendition") != std::string::npos);
+}
+
+TEST_CASE("catalogue: an interrupted job goes back to pending", "[transcode]") {
+  TempDir t;
+  DataFolder data(t.path());
+  auto cat = data.catalog(Access::read_write);
+  REQUIRE(cat);
+  const std::string video = sha256_hex("video");
+  REQUIRE(cat->add_revision(video_book("m8b", video), "d1", 100, "/src", 0));
+  auto job = cat->job_for(video, "remote");
+  REQUIRE(job);
+  REQUIRE(cat->start_job(job->id));
+  REQUIRE(cat->requeue_job(job->id));
+  auto again = cat->job_for(video, "remote");
+  CHECK(again->status == "pending");
+  CHECK(again->attempts == 1);
 }

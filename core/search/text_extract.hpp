@@ -10,7 +10,7 @@
 
 #include "core/util/result.hpp"
 
-namespace eductl::media {
+namespace eductl::search {
 
 enum class TextUnit { page, section, whole };  // PDF pages, EPUB spine items, one piece
 
@@ -30,4 +30,4 @@ std::string html_text(std::string_view html);
 // The cue text of a WebVTT file (header, timings, cue ids and tags left out).
 std::string vtt_text(std::string_view vtt);
 
-}  // namespace eductl::media
+}  // namespace eductl::search

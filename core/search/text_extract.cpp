@@ -1,4 +1,4 @@
-#include "core/media/text_extract.hpp"
+#include "core/search/text_extract.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -17,7 +17,7 @@
 #include "core/package/epub.hpp"
 #include "core/util/fs.hpp"
 
-namespace eductl::media {
+namespace eductl::search {
 namespace fs = std::filesystem;
 
 namespace {
@@ -225,4 +225,4 @@ Result<DocumentText> extract_text(const fs::path& file, std::string_view media_t
   return make_error(ErrorKind::usage, "no text reader for media type " + std::string(media_type), file.string());
 }
 
-}  // namespace eductl::media
+}  // namespace eductl::search
