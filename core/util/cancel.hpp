@@ -6,4 +6,5 @@ namespace eductl {
 void install_interrupt_handlers();
 bool interrupted();
 void request_interrupt();  // for tests
+void clear_interrupt();    // for tests: a test that interrupts leaves the flag as it found it
 }  // namespace eductl
