@@ -40,40 +40,47 @@ struct SelectionArgs {
 };
 
 
-// "7d", "12h", "90m", "3600s", "3600": seconds; throws CLI::ValidationError.
-std::int64_t parse_duration(const std::string& text) {
-  if (text.empty()) throw CLI::ValidationError("--expires", "empty duration");
+// "7d", "12h", "90m", "3600s": seconds. The unit is required: a bare "7" would be read
+// as seven seconds by some and seven days by others. Throws CLI::ValidationError.
+std::int64_t parse_duration(const std::string& option, const std::string& text, long long max_seconds) {
   std::size_t used = 0;
   long long n = 0;
   try {
     n = std::stoll(text, &used);
   } catch (...) {
-    throw CLI::ValidationError("--expires", "'" + printable(text) + "' is not a duration like 7d, 12h, 90m");
+    throw CLI::ValidationError(option, "'" + printable(text) + "' is not a duration like 7d, 12h, 90m, 30s");
   }
   std::string unit = text.substr(used);
-  long long mult = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
-  if (mult == 0 || n <= 0 || n > 3650LL * 86400 / mult)
-    throw CLI::ValidationError("--expires", "'" + printable(text) + "' is not a duration from 1s to 3650d (e.g. 7d, 12h)");
+  long long mult = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+  if (mult == 0)
+    throw CLI::ValidationError(option, "'" + printable(text) + "' needs a unit: s, m, h or d (e.g. 7d, 12h, 90m, 30s)");
+  if (n <= 0 || n > max_seconds / mult)
+    throw CLI::ValidationError(option, "'" + printable(text) + "' is out of range (1s to " + std::to_string(max_seconds) + "s)");
   return n * mult;
 }
 
-std::uint64_t parse_rate(const std::string& text) {
+// "500K", "2M", "1G" (binary units) or plain bytes, per second; at least `min`.
+std::uint64_t parse_rate(const std::string& option, const std::string& text, std::uint64_t min) {
   std::string t = text;
   if (!t.empty() && (t.back() == 'K' || t.back() == 'M' || t.back() == 'G' || t.back() == 'k')) {
     if (t.back() == 'k') t.back() = 'K';
     t += "iB";
   }
   auto v = parse_bytes(t);
-  if (!v || *v < 1024) throw CLI::ValidationError("--limit-rate", "'" + printable(text) + "' is not a rate of at least 1K (e.g. 500K, 2M)");
+  if (!v || *v < min)
+    throw CLI::ValidationError(option, "'" + printable(text) + "' is not a rate of at least " + std::to_string(min) +
+                                           " bytes/s (e.g. 500K, 2M)");
   return *v;
 }
 
+// "3 h ago", or "in 2 days" for a time ahead of this clock (a skewed publisher).
 std::string human_age(std::int64_t s) {
-  if (s < 0) return "in the future";
-  if (s < 120) return std::to_string(s) + " s";
-  if (s < 7200) return std::to_string(s / 60) + " min";
-  if (s < 172800) return std::to_string(s / 3600) + " h";
-  return std::to_string(s / 86400) + " days";
+  const std::int64_t a = s < 0 ? -s : s;
+  std::string span = a < 120     ? std::to_string(a) + " s"
+                     : a < 7200   ? std::to_string(a / 60) + " min"
+                     : a < 172800 ? std::to_string(a / 3600) + " h"
+                                  : std::to_string(a / 86400) + " days";
+  return s < 0 ? "in the future: in " + span : span + " ago";
 }
 
 // A progress line that starts when the core knows the totals (after the plan) and is
@@ -120,7 +127,7 @@ int run_publish(const PublishArgs& a, const Context& ctx) {
   DataFolder data(ctx.data_dir);
   mirror::PublishOptions o;
   o.out = a.out.empty() ? data.public_dir() : fs::path(a.out);
-  o.expires_seconds = parse_duration(a.expires);
+  o.expires_seconds = parse_duration("--expires", a.expires, 3650LL * 86400);
   o.selection = a.select.selection;
   o.origin = a.origin;
   for (const auto& k : a.next_keys) {
@@ -128,12 +135,11 @@ int run_publish(const PublishArgs& a, const Context& ctx) {
     if (!key) return report_error(ctx, key.error());
     o.next_keys.push_back(*key);
   }
-  auto state = mirror::load_state(data.root());
-  if (!state) return report_error(ctx, state.error());
-  if (*state && a.out.empty())
+  if (data.is_mirror() && a.out.empty())
     return report_error(ctx, make_error(ErrorKind::usage,
-                                        "this data folder is a mirror of " + (*state)->upstream +
-                                            ": its public/ serves the upstream's signed snapshot; publish from the upstream"));
+                                        "this data folder is a mirror: its public/ serves the upstream's signed snapshot; "
+                                        "publish from the upstream",
+                                        data.root().string()));
   auto key = load_signing_key(a.key);
   if (!key) return report_error(ctx, key.error());
   auto r = mirror::publish(data, *key, o);
@@ -162,8 +168,9 @@ struct SyncArgs {
   bool allow_expired = false;
   int jobs = 8;
   std::string limit_rate;
+  std::string min_rate = "1K";
   std::string proxy, ca_file;
-  long connect_timeout = 15, stall_timeout = 60;
+  long connect_timeout = 15, stall_timeout = 60, transfer_timeout = 3600, deadline = 86400;
   int retries = 4;
   double backoff = 1.0;
   SelectionArgs select;
@@ -189,11 +196,14 @@ int run_sync(const SyncArgs& a, const Context& ctx) {
   o.allow_expired = a.allow_expired;
   if (any_selection_given(a)) o.selection = a.select.selection;
   o.http.jobs = a.jobs;
-  if (!a.limit_rate.empty()) o.http.limit_rate = parse_rate(a.limit_rate);
+  if (!a.limit_rate.empty()) o.http.limit_rate = parse_rate("--limit-rate", a.limit_rate, 1024);
+  o.http.min_rate = parse_rate("--min-rate", a.min_rate, 1);
   o.http.proxy = a.proxy;
   o.http.ca_file = a.ca_file;
   o.http.connect_timeout = a.connect_timeout;
   o.http.stall_timeout = a.stall_timeout;
+  o.http.transfer_timeout = a.transfer_timeout;
+  o.http.deadline = a.deadline;
   o.http.retries = a.retries;
   o.http.backoff = a.backoff;
   PlannedProgress progress(ctx, "sync", "blobs");
@@ -239,7 +249,13 @@ int run_sync(const SyncArgs& a, const Context& ctx) {
     if (r->key_rotated) *ctx.out << "  the upstream now signs with key " << r->trusted_key_id << " (rotation signed by the old key)\n";
     *ctx.out << "  signed by key " << r->trusted_key_id << ", expires " << r->expires << '\n';
   }
-  return r->outcome == mirror::SyncOutcome::refused ? static_cast<int>(ErrorKind::findings) : 0;
+  // An update whose clean-up was skipped (MIR-CLEANUP-SKIPPED) says why and exits 1.
+  if (r->outcome == mirror::SyncOutcome::updated && !r->findings.empty()) {
+    for (const auto& f : r->findings) ctx.warn(f.code + ": " + printable(f.entry) + ": " + printable(f.message));
+  }
+  int code = 0;
+  if (r->outcome == mirror::SyncOutcome::refused || !r->findings.empty()) code = worst_of(code, ErrorKind::findings);
+  return code;
 }
 
 // ---------------------------------------------------------------- status
@@ -289,7 +305,7 @@ int run_status(const StatusArgs& a, const Context& ctx) {
       rows.push_back({"synced", r->state->synced_at});
     }
     rows.push_back({"version", std::to_string(r->version)});
-    rows.push_back({"created", r->created + " (" + human_age(r->age_seconds) + " ago)"});
+    rows.push_back({"created", r->created + " (" + human_age(r->age_seconds) + ")"});
     rows.push_back({"expires", r->expires + (r->expired ? " (EXPIRED)" : "")});
     rows.push_back({"books", std::to_string(r->books)});
     rows.push_back({"blobs", std::to_string(r->blobs) + " (" + human_bytes(r->bytes) + ")"});
@@ -332,7 +348,8 @@ int run_export(const ExportArgs& a, const Context& ctx) {
     *ctx.out << paint(ctx, Color::green, "✓ ") << "exported version " << r->version << " to " << printable(a.dir) << ": "
              << r->books << " books, " << r->blobs << " blobs, " << human_bytes(r->bytes) << " (" << r->files_written
              << " files written, " << r->files_kept << " already there)\n"
-             << "  at the school: eductl mirror sync " << printable(a.dir) << " --trust UPSTREAM.pub\n";
+             << "  at the school: eductl mirror sync " << printable(a.dir) << " --trust UPSTREAM.pub"
+             << (o.selection.empty() ? "" : " " + printable(snapshot::selection_flags(o.selection))) << '\n';
   } else {
     *ctx.out << paint(ctx, Color::red, "✗ ") << "export to " << printable(a.dir)
              << " not finished: the source has damaged or missing blobs (no index was written)\n";
@@ -378,8 +395,17 @@ void register_snapshot_commands(CLI::App* mirror, Context& ctx, int& exit_code) 
     cmd->add_option("--proxy", a->proxy, "HTTP proxy (default: $http_proxy / $https_proxy)");
     cmd->add_option("--ca-file", a->ca_file, "Extra CA certificates for https upstreams (PEM)");
     cmd->add_option("--connect-timeout", a->connect_timeout, "Seconds to wait for a connection (default 15)")->check(CLI::Range(1, 600));
-    cmd->add_option("--stall-timeout", a->stall_timeout, "Seconds a transfer may move no byte before it is retried (default 60)")
+    cmd->add_option("--stall-timeout", a->stall_timeout,
+                    "Seconds a transfer may stay below --min-rate before it is retried (default 60)")
         ->check(CLI::Range(1, 3600));
+    cmd->add_option("--min-rate", a->min_rate,
+                    "Slowest a transfer may be for --stall-timeout seconds, e.g. 1K, 10K (bytes/s; default 1K)");
+    cmd->add_option("--transfer-timeout", a->transfer_timeout,
+                    "Seconds one attempt at one file may take (default 3600)")
+        ->check(CLI::Range(1, 7 * 86400));
+    cmd->add_option("--deadline", a->deadline,
+                    "Seconds the whole sync may take; then it stops with exit 4, the mirror unchanged (default 86400)")
+        ->check(CLI::Range(1, 30 * 86400));
     cmd->add_option("--retries", a->retries, "Retries per file, with doubling backoff (default 4)")->check(CLI::Range(0, 20));
     cmd->add_option("--backoff", a->backoff, "First retry delay in seconds (default 1)")->check(CLI::Range(0.0, 60.0));
     a->select.add_to(cmd);
@@ -389,8 +415,14 @@ void register_snapshot_commands(CLI::App* mirror, Context& ctx, int& exit_code) 
         "snapshot becomes visible (catalogue, public/) only when complete, by atomic renames;\n"
         "refusals and failures leave the previous version in place. Filters choose the books (a\n"
         "school mirror takes only its stage) and are remembered. Interrupted downloads resume.\n\n"
-        "Exit status: 0 updated or up to date, 1 refused (MIR-* findings), 2 usage, 3 unreadable\n"
-        "folder, 4 network failure after retries, 5 locked, 130 interrupted.\n\n"
+        "Only an empty folder or a mirror's own is synced into: a folder holding anything else (an\n"
+        "editor's catalogue, whatever its state) is refused with exit 2 and left untouched. A\n"
+        "transfer slower than --min-rate for --stall-timeout seconds, or longer than\n"
+        "--transfer-timeout, is retried; a sync longer than --deadline stops. --limit-rate caps\n"
+        "the sum of all parallel transfers (http(s) upstreams).\n\n"
+        "Exit status: 0 updated or up to date, 1 refused (MIR-* findings) or updated with its\n"
+        "clean-up skipped (MIR-CLEANUP-SKIPPED), 2 usage or not a mirror's folder, 3 unreadable\n"
+        "folder, 4 network failure after retries or past --deadline, 5 locked, 130 interrupted.\n\n"
         "Examples:\n"
         "  eductl --data /srv/eductl mirror sync https://central.example.cn/eductl/ --trust central.pub\n"
         "  eductl --data /srv/school mirror sync http://county.example.cn/ --stage primary --limit-rate 2M\n"
