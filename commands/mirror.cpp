@@ -266,7 +266,10 @@ void register_mirror(CLI::App& app, Context& ctx, int& exit_code) {
       "mirror", "Signed catalogue snapshots for provincial mirrors: keygen, publish, sync, status, export, sign, verify");
   mirror->require_subcommand(1);
   register_keygen(mirror, ctx, exit_code);
-  register_snapshot_commands(mirror, ctx, exit_code);
+  register_mirror_publish(mirror, ctx, exit_code);
+  register_mirror_sync(mirror, ctx, exit_code);
+  register_mirror_status(mirror, ctx, exit_code);
+  register_mirror_export(mirror, ctx, exit_code);
   register_sign(mirror, ctx, exit_code);
   register_verify(mirror, ctx, exit_code);
 }

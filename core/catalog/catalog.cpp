@@ -18,7 +18,8 @@ namespace {
 
 
 constexpr std::string_view k_tables[] = {"publishers", "books", "revisions", "files", "units", "lessons", "resources",
-                                         "import_runs", "import_items", "media_facts", "transcode_jobs", "rendition_files"};
+                                         "import_runs", "import_items", "media_facts", "transcode_jobs", "rendition_files",
+                                         "mirror_snapshot"};
 const db::Schema k_schema{"catalogue", catalog_migrations(), "import something first ('eductl import PACKAGE')", k_tables};
 
 constexpr const char* k_live_renditions =

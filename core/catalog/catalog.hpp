@@ -118,6 +118,12 @@ struct RenditionBlob {
   std::uint64_t size = 0;
 };
 
+// Which signed snapshot a mirror's catalogue was built from (migration 3).
+struct MirrorSnapshotInfo {
+  std::int64_t version = 0;
+  std::string upstream, index_sha256, created, expires, synced_at;
+};
+
 enum class CatalogAccess { read_only, read_write };
 
 class Catalog {
@@ -177,6 +183,14 @@ class Catalog {
 
   // Every book with its current revision's digest.
   Result<std::vector<BookDigest>> current_digests() const;
+
+  // A mirror's catalogue (catalog_mirror.cpp): the snapshot it was built from, as its
+  // one row of mirror_snapshot; nullopt on an editor's catalogue.
+  Status record_mirror_snapshot(const MirrorSnapshotInfo& info);
+  Result<std::optional<MirrorSnapshotInfo>> mirror_snapshot() const;
+  // Leaves WAL for a rollback journal and flushes the file: a catalogue built aside
+  // then stands alone (no -wal to pair with the wrong file) when renamed into place.
+  Status seal_standalone();
 
  private:
   Catalog(std::unique_ptr<SQLite::Database> db, std::filesystem::path file);

@@ -123,6 +123,19 @@ CREATE TABLE rendition_files (
 );
 CREATE INDEX rendition_files_sha256 ON rendition_files(sha256);
 )sql",
+    // 3: which signed snapshot a mirror's catalogue was built from (one row; empty on
+    // an editor's site). IF NOT EXISTS: mirror catalogues built before this migration
+    // created the table by hand.
+    R"sql(
+CREATE TABLE IF NOT EXISTS mirror_snapshot (
+  version INTEGER NOT NULL,
+  upstream TEXT NOT NULL,
+  index_sha256 TEXT NOT NULL,
+  created TEXT NOT NULL,
+  expires TEXT NOT NULL,
+  synced_at TEXT NOT NULL
+);
+)sql",
 };
 
 }  // namespace

@@ -9,9 +9,14 @@ Result<WriterLock> DataFolder::lock(const char* purpose) const {
   return WriterLock::acquire(lock_file(), purpose);
 }
 
-Result<Catalog> DataFolder::catalog(Access access) const {
+bool DataFolder::is_mirror() const {
   std::error_code ec;
-  if (access == Access::read_write && std::filesystem::exists(std::filesystem::symlink_status(mirror_state_file(), ec)))
+  return std::filesystem::exists(std::filesystem::symlink_status(mirror_state_file(), ec)) ||
+         std::filesystem::exists(std::filesystem::symlink_status(mirror_marker_file(), ec));
+}
+
+Result<Catalog> DataFolder::catalog(Access access) const {
+  if (access == Access::read_write && is_mirror())
     return make_error(ErrorKind::usage,
                       "this data folder is a mirror: its catalogue is the upstream's signed snapshot and is read-only "
                       "(import into the upstream and publish; `eductl mirror status` names it)",

@@ -31,6 +31,11 @@ class DataFolder {
   // Present only in a mirror's folder (core/mirror/state.hpp): its catalogue comes from
   // the upstream's signed snapshot and is never written by anything else.
   std::filesystem::path mirror_state_file() const { return m_root / "mirror.json"; }
+  // Written by a mirror's first sync before anything else, into an empty folder: the
+  // folder's role, readable without opening (or trusting) its catalogue.
+  std::filesystem::path mirror_marker_file() const { return m_root / "mirror.marker"; }
+  // The marker or the state file is there: the catalogue is the upstream's, not an editor's.
+  bool is_mirror() const;
 
   // Error locked (exit 5) naming the holder when another writer has the folder.
   Result<WriterLock> lock(const char* purpose) const;

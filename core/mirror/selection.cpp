@@ -9,14 +9,6 @@ bool any_equal(const std::vector<std::string>& wanted, const std::string& value)
   return wanted.empty() || std::find(wanted.begin(), wanted.end(), value) != wanted.end();
 }
 
-void describe_list(std::string& out, const char* name, const std::vector<std::string>& v) {
-  if (v.empty()) return;
-  if (!out.empty()) out += ' ';
-  out += name;
-  out += '=';
-  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + v[i];
-}
-
 }  // namespace
 
 bool Selection::matches(const PartFacts& f) const {
@@ -48,19 +40,40 @@ bool Selection::takes_rendition(const std::string& rendition) const {
   return rendition == "master" || rendition == "poster" || any_equal(renditions, rendition);
 }
 
+namespace {
+
+// Each non-empty filter as (option name, values), in the order of the command line.
+template <class F>
+void for_each_filter(const Selection& s, F&& f) {
+  std::vector<std::string> grades;
+  for (int g : s.grades) grades.push_back(std::to_string(g));
+  const std::pair<const char*, const std::vector<std::string>*> lists[] = {
+      {"stage", &s.stages},         {"grade", &grades}, {"subject", &s.subjects}, {"edition", &s.editions},
+      {"publisher", &s.publishers}, {"kind", &s.kinds}, {"book", &s.books},       {"rendition", &s.renditions}};
+  for (const auto& [name, values] : lists) {
+    if (values->empty()) continue;
+    std::string joined;
+    for (std::size_t i = 0; i < values->size(); ++i) joined += (i ? "," : "") + (*values)[i];
+    f(name, joined);
+  }
+}
+
+}  // namespace
+
 std::string Selection::describe() const {
   std::string out;
-  describe_list(out, "stage", stages);
-  std::vector<std::string> g;
-  for (int x : grades) g.push_back(std::to_string(x));
-  describe_list(out, "grade", g);
-  describe_list(out, "subject", subjects);
-  describe_list(out, "edition", editions);
-  describe_list(out, "publisher", publishers);
-  describe_list(out, "kind", kinds);
-  describe_list(out, "book", books);
-  describe_list(out, "rendition", renditions);
+  for_each_filter(*this, [&](const char* name, const std::string& values) {
+    out += (out.empty() ? "" : " ") + std::string(name) + "=" + values;
+  });
   return out.empty() ? "all books" : out;
+}
+
+std::string selection_flags(const Selection& s) {
+  std::string out;
+  for_each_filter(s, [&](const char* name, const std::string& values) {
+    out += (out.empty() ? "--" : " --") + std::string(name) + " " + values;
+  });
+  return out;
 }
 
 std::map<std::string, std::uint64_t> part_blobs(const Part& part, const Selection& selection) {

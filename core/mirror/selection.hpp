@@ -30,6 +30,10 @@ struct Selection {
   std::string describe() const;
 };
 
+// The command-line filters that make this selection: "--stage primary --grade 1,2";
+// empty when it takes every book.
+std::string selection_flags(const Selection& s);
+
 // The blobs (hash -> size) a mirror with this selection holds for a book: its files'
 // and the chosen renditions'.
 std::map<std::string, std::uint64_t> part_blobs(const Part& part, const Selection& selection);

@@ -1,10 +1,14 @@
 #include "core/mirror/snapshot.hpp"
 
+#include "core/util/embedded.hpp"
+#include "core/util/json_schema.hpp"
 #include "core/util/sha256.hpp"
 
 #include <ctime>
+#include <stdexcept>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 
 namespace eductl::snapshot {
@@ -283,12 +287,158 @@ IndexParse parse_index(std::string_view text) {
   return out;
 }
 
+namespace {
+
+void read_meta(Reader& rd, const json& doc, BookMeta& meta) {
+  const json* m = rd.field(doc, "", "meta");
+  if (!m) return;
+  meta.publisher_code = rd.text(*m, "/meta", "publisher_code", 64);
+  meta.publisher_name = rd.text(*m, "/meta", "publisher_name", 300);
+  meta.title = rd.text(*m, "/meta", "title", 1000);
+  meta.isbn = rd.text(*m, "/meta", "isbn", 32);
+  meta.stage = rd.text(*m, "/meta", "stage", 64);
+  meta.school_system = rd.text(*m, "/meta", "school_system", 16);
+  meta.special_school = rd.text(*m, "/meta", "special_school", 64);
+  meta.grade = rd.grade(*m, "/meta");
+  meta.subject = rd.text(*m, "/meta", "subject", 64);
+  meta.kind = rd.text(*m, "/meta", "kind", 64);
+  meta.edition = rd.text(*m, "/meta", "edition", 300);
+  meta.volume = rd.text(*m, "/meta", "volume", 64);
+  meta.volume_title = rd.text(*m, "/meta", "volume_title", 300);
+  meta.language = rd.text(*m, "/meta", "language", 32);
+  meta.published = rd.text(*m, "/meta", "published", 32);
+}
+
+void read_files(Reader& rd, const json& doc, std::vector<FileDecl>& out) {
+  const json* files = rd.array(doc, "", "files", 200'000);
+  if (!files) return;
+  std::set<std::string> paths;
+  for (std::size_t i = 0; i < files->size() && !rd.failed(); ++i) {
+    const json& j = (*files)[i];
+    std::string at = "/files/" + std::to_string(i);
+    FileDecl f;
+    f.path = rd.text(j, at, "path", 4096);
+    f.sha256 = rd.sha(j, at, "sha256", /*allow_empty=*/true);
+    f.size = static_cast<std::uint64_t>(rd.integer(j, at, "size", 0));
+    f.media_type = rd.text(j, at, "media_type", 200);
+    f.role = rd.text(j, at, "role", 64);
+    if (!rd.failed() && (f.path.empty() || !paths.insert(f.path).second)) rd.fail(at + "/path", "is empty or listed twice");
+    out.push_back(std::move(f));
+  }
+}
+
+LessonDecl read_lesson(Reader& rd, const json& j, const std::string& at) {
+  LessonDecl lesson;
+  lesson.id = rd.text(j, at, "id", 300);
+  lesson.title = rd.text(j, at, "title", 1000);
+  if (const json* res = rd.array(j, at, "resources", 1000)) {
+    for (std::size_t k = 0; k < res->size() && !rd.failed(); ++k) {
+      std::string rat = at + "/resources/" + std::to_string(k);
+      ResourceDecl x;
+      x.kind = rd.text((*res)[k], rat, "kind", 64);
+      x.file = rd.text((*res)[k], rat, "file", 4096);
+      x.pages = rd.text((*res)[k], rat, "pages", 32);
+      lesson.resources.push_back(std::move(x));
+    }
+  }
+  return lesson;
+}
+
+void read_contents(Reader& rd, const json& doc, std::vector<UnitDecl>& out) {
+  const json* units = rd.array(doc, "", "contents", 10'000);
+  if (!units) return;
+  for (std::size_t u = 0; u < units->size() && !rd.failed(); ++u) {
+    std::string at = "/contents/" + std::to_string(u);
+    UnitDecl unit;
+    unit.title = rd.text((*units)[u], at, "title", 1000);
+    if (const json* lessons = rd.array((*units)[u], at, "lessons", 10'000))
+      for (std::size_t l = 0; l < lessons->size() && !rd.failed(); ++l)
+        unit.lessons.push_back(read_lesson(rd, (*lessons)[l], at + "/lessons/" + std::to_string(l)));
+    out.push_back(std::move(unit));
+  }
+}
+
+void read_renditions(Reader& rd, const json& doc, std::vector<Rendition>& out) {
+  const json* rs = rd.array(doc, "", "renditions", 100'000, false);
+  if (!rs) return;
+  for (std::size_t i = 0; i < rs->size() && !rd.failed(); ++i) {
+    const json& j = (*rs)[i];
+    std::string at = "/renditions/" + std::to_string(i);
+    Rendition x;
+    x.input_sha256 = rd.sha(j, at, "input_sha256");
+    x.profile = rd.text(j, at, "profile", 64);
+    x.rendition = rd.text(j, at, "rendition", 64);
+    x.path = rd.text(j, at, "path", 1024);
+    x.sha256 = rd.sha(j, at, "sha256");
+    x.size = static_cast<std::uint64_t>(rd.integer(j, at, "size", 0));
+    out.push_back(std::move(x));
+  }
+}
+
+void read_media(Reader& rd, const json& doc, std::vector<Media>& out) {
+  const json* ms = rd.array(doc, "", "media", 100'000, false);
+  if (!ms) return;
+  for (std::size_t i = 0; i < ms->size() && !rd.failed(); ++i) {
+    const json& j = (*ms)[i];
+    std::string at = "/media/" + std::to_string(i);
+    Media m;
+    m.sha256 = rd.sha(j, at, "sha256");
+    if (const json* d = rd.field(j, at, "duration"); d && !d->is_number()) rd.fail(at + "/duration", "must be a number");
+    else if (d) m.duration = d->get<double>();
+    m.width = static_cast<int>(rd.integer(j, at, "width", 0));
+    m.height = static_cast<int>(rd.integer(j, at, "height", 0));
+    m.video_codec = rd.text(j, at, "video_codec", 64);
+    m.audio_codec = rd.text(j, at, "audio_codec", 64);
+    m.bitrate = rd.integer(j, at, "bitrate", 0);
+    if (!rd.failed() && (m.width > 100000 || m.height > 100000)) rd.fail(at, "has an impossible frame size");
+    out.push_back(std::move(m));
+  }
+}
+
+// The published part schema (schemas/eductl.snapshot-part-1.schema.json), compiled once:
+// a part is checked against it before the hand parse reads its fields.
+const JsonSchema& part_schema() {
+  static const JsonSchema k_schema = [] {
+    auto text = embedded_schema("eductl.snapshot-part-1.schema.json");
+    if (!text) throw std::logic_error("snapshot part schema not embedded");
+    auto schema = JsonSchema::parse_text(*text);
+    if (!schema) throw std::logic_error("snapshot part schema: " + schema.error().message);
+    return std::move(schema).value();
+  }();
+  return k_schema;
+}
+
+// A store holds one object per hash: a part that gives one blob two sizes (two files,
+// or a file and a rendition) cannot be held whole, whichever size is true.
+void check_blob_sizes(Reader& rd, const Part& p) {
+  std::map<std::string, std::pair<std::uint64_t, std::string>> seen;  // sha -> size, where
+  auto check = [&](const std::string& sha, std::uint64_t size, const std::string& at) {
+    if (rd.failed() || sha.empty()) return;
+    auto [it, fresh] = seen.emplace(sha, std::make_pair(size, at));
+    if (!fresh && it->second.first != size)
+      rd.fail(at + "/size", "gives blob " + sha + " the size " + std::to_string(size) + ", but " + it->second.second +
+                                " gives it " + std::to_string(it->second.first) + " (one blob, two sizes)");
+  };
+  for (std::size_t i = 0; i < p.record.files.size(); ++i)
+    check(p.record.files[i].sha256, p.record.files[i].size, "/files/" + std::to_string(i));
+  for (std::size_t i = 0; i < p.renditions.size(); ++i)
+    check(p.renditions[i].sha256, p.renditions[i].size, "/renditions/" + std::to_string(i));
+}
+
+}  // namespace
+
 PartParse parse_part(std::string_view text, const std::string& origin) {
   PartParse out;
   Reader rd("MIR-PART-MALFORMED");
   auto doc = parse_json(text);
   if (!doc) {
     out.findings.push_back(make_finding("MIR-PART-MALFORMED", "/", origin + ": is not valid JSON"));
+    return out;
+  }
+  if (auto violations = part_schema().validate(*doc); !violations.empty()) {
+    const auto& v = violations.front();
+    out.findings.push_back(make_finding("MIR-PART-MALFORMED", v.pointer.empty() ? "/" : v.pointer,
+                                        origin + ": " + v.message + " (schema eductl.snapshot-part/1, " + v.keyword + ")"));
     return out;
   }
   Part p;
@@ -300,98 +450,13 @@ PartParse parse_part(std::string_view text, const std::string& origin) {
   r.revision = rd.integer(*doc, "", "revision", 1);
   r.source = rd.text(*doc, "", "source", 100);
   p.digest = rd.text(*doc, "", "digest", 128);
-  if (const json* m = rd.field(*doc, "", "meta")) {
-    auto& meta = r.meta;
-    meta.publisher_code = rd.text(*m, "/meta", "publisher_code", 64);
-    meta.publisher_name = rd.text(*m, "/meta", "publisher_name", 300);
-    meta.title = rd.text(*m, "/meta", "title", 1000);
-    meta.isbn = rd.text(*m, "/meta", "isbn", 32);
-    meta.stage = rd.text(*m, "/meta", "stage", 64);
-    meta.school_system = rd.text(*m, "/meta", "school_system", 16);
-    meta.special_school = rd.text(*m, "/meta", "special_school", 64);
-    meta.grade = rd.grade(*m, "/meta");
-    meta.subject = rd.text(*m, "/meta", "subject", 64);
-    meta.kind = rd.text(*m, "/meta", "kind", 64);
-    meta.edition = rd.text(*m, "/meta", "edition", 300);
-    meta.volume = rd.text(*m, "/meta", "volume", 64);
-    meta.volume_title = rd.text(*m, "/meta", "volume_title", 300);
-    meta.language = rd.text(*m, "/meta", "language", 32);
-    meta.published = rd.text(*m, "/meta", "published", 32);
-  }
-  if (const json* files = rd.array(*doc, "", "files", 200'000)) {
-    std::set<std::string> paths;
-    for (std::size_t i = 0; i < files->size() && !rd.failed(); ++i) {
-      const json& j = (*files)[i];
-      std::string at = "/files/" + std::to_string(i);
-      FileDecl f;
-      f.path = rd.text(j, at, "path", 4096);
-      f.sha256 = rd.sha(j, at, "sha256", /*allow_empty=*/true);
-      f.size = static_cast<std::uint64_t>(rd.integer(j, at, "size", 0));
-      f.media_type = rd.text(j, at, "media_type", 200);
-      f.role = rd.text(j, at, "role", 64);
-      if (!rd.failed() && (f.path.empty() || !paths.insert(f.path).second)) rd.fail(at + "/path", "is empty or listed twice");
-      r.files.push_back(std::move(f));
-    }
-  }
-  if (const json* units = rd.array(*doc, "", "contents", 10'000)) {
-    for (std::size_t u = 0; u < units->size() && !rd.failed(); ++u) {
-      std::string at = "/contents/" + std::to_string(u);
-      UnitDecl unit;
-      unit.title = rd.text((*units)[u], at, "title", 1000);
-      if (const json* lessons = rd.array((*units)[u], at, "lessons", 10'000)) {
-        for (std::size_t l = 0; l < lessons->size() && !rd.failed(); ++l) {
-          std::string lat = at + "/lessons/" + std::to_string(l);
-          LessonDecl lesson;
-          lesson.id = rd.text((*lessons)[l], lat, "id", 300);
-          lesson.title = rd.text((*lessons)[l], lat, "title", 1000);
-          if (const json* res = rd.array((*lessons)[l], lat, "resources", 1000)) {
-            for (std::size_t k = 0; k < res->size() && !rd.failed(); ++k) {
-              std::string rat = lat + "/resources/" + std::to_string(k);
-              ResourceDecl x;
-              x.kind = rd.text((*res)[k], rat, "kind", 64);
-              x.file = rd.text((*res)[k], rat, "file", 4096);
-              x.pages = rd.text((*res)[k], rat, "pages", 32);
-              lesson.resources.push_back(std::move(x));
-            }
-          }
-          unit.lessons.push_back(std::move(lesson));
-        }
-      }
-      r.contents.push_back(std::move(unit));
-    }
-  }
-  if (const json* rs = rd.array(*doc, "", "renditions", 100'000, false)) {
-    for (std::size_t i = 0; i < rs->size() && !rd.failed(); ++i) {
-      const json& j = (*rs)[i];
-      std::string at = "/renditions/" + std::to_string(i);
-      Rendition x;
-      x.input_sha256 = rd.sha(j, at, "input_sha256");
-      x.profile = rd.text(j, at, "profile", 64);
-      x.rendition = rd.text(j, at, "rendition", 64);
-      x.path = rd.text(j, at, "path", 1024);
-      x.sha256 = rd.sha(j, at, "sha256");
-      x.size = static_cast<std::uint64_t>(rd.integer(j, at, "size", 0));
-      p.renditions.push_back(std::move(x));
-    }
-  }
-  if (const json* ms = rd.array(*doc, "", "media", 100'000, false)) {
-    for (std::size_t i = 0; i < ms->size() && !rd.failed(); ++i) {
-      const json& j = (*ms)[i];
-      std::string at = "/media/" + std::to_string(i);
-      Media m;
-      m.sha256 = rd.sha(j, at, "sha256");
-      if (const json* d = rd.field(j, at, "duration"); d && !d->is_number()) rd.fail(at + "/duration", "must be a number");
-      else if (d) m.duration = d->get<double>();
-      m.width = static_cast<int>(rd.integer(j, at, "width", 0));
-      m.height = static_cast<int>(rd.integer(j, at, "height", 0));
-      m.video_codec = rd.text(j, at, "video_codec", 64);
-      m.audio_codec = rd.text(j, at, "audio_codec", 64);
-      m.bitrate = rd.integer(j, at, "bitrate", 0);
-      if (!rd.failed() && (m.width > 100000 || m.height > 100000)) rd.fail(at, "has an impossible frame size");
-      p.media.push_back(std::move(m));
-    }
-  }
+  read_meta(rd, *doc, r.meta);
+  read_files(rd, *doc, r.files);
+  read_contents(rd, *doc, r.contents);
+  read_renditions(rd, *doc, p.renditions);
+  read_media(rd, *doc, p.media);
   if (!rd.failed() && p.book.empty()) rd.fail("/book", "is empty");
+  check_blob_sizes(rd, p);
   if (rd.failed()) {
     out.findings.push_back(rd.finding(origin));
     return out;

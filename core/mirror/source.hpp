@@ -22,7 +22,10 @@ struct HttpOptions {
   std::string proxy;             // as curl's --proxy; empty: the environment's (http_proxy ...)
   std::string ca_file;           // extra trust anchors for https
   long connect_timeout = 15;     // seconds
-  long stall_timeout = 60;       // a transfer that moves no byte for this long is retried
+  long stall_timeout = 60;       // a transfer slower than min_rate for this long is retried
+  std::uint64_t min_rate = 1024; // bytes/s a transfer must keep up (a trickling upstream is cut off)
+  long transfer_timeout = 3600;  // seconds one attempt at one file may take
+  long deadline = 86400;         // seconds the whole sync may take; then it stops (network error)
   int retries = 4;               // per file, with backoff
   double backoff = 1.0;          // first retry delay, doubled each time (seconds)
 };
@@ -30,6 +33,7 @@ struct HttpOptions {
 // A small document (index, signature) and what the server said of it.
 struct SmallFile {
   bool not_modified = false;  // the conditional request matched: nothing changed
+  bool too_large = false;     // longer than max_bytes: refused unread (body empty)
   std::string body;
   std::string etag, last_modified;
 };

@@ -29,6 +29,11 @@ class LocalSource final : public Source {
   Result<SmallFile> get_small(const std::string& name, std::uint64_t max_bytes, const Conditional*) override {
     ++m_reads;
     auto read = read_untrusted_file(m_root / name, max_bytes);
+    if (read.refusal == FileRefusal::too_large) {
+      SmallFile f;
+      f.too_large = true;
+      return f;
+    }
     if (read.refusal != FileRefusal::none)
       return make_error(ErrorKind::bad_input, read.detail.empty() ? "cannot be read" : read.detail, (m_root / name).string());
     SmallFile f;

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "core/data/data_folder.hpp"
 #include "core/util/fs.hpp"
 
@@ -10,6 +12,39 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 fs::path state_file(const fs::path& data_root) { return DataFolder(data_root).mirror_state_file(); }
+
+Status check_mirror_folder(const DataFolder& data) {
+  if (data.is_mirror()) return ok_status();
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(data.root(), ec))) return ok_status();
+  if (!fs::is_directory(fs::symlink_status(data.root(), ec)))
+    return make_error(ErrorKind::usage, "is not a folder; a mirror needs an empty data folder of its own", data.root().string());
+  std::vector<std::string> held;
+  for (fs::directory_iterator it(data.root(), ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (it->path() == data.lock_file()) continue;  // a writer's lock holds no data
+    held.push_back(name);
+  }
+  if (ec) return make_error(ErrorKind::bad_input, "cannot list the data folder: " + ec.message(), data.root().string());
+  if (held.empty()) return ok_status();
+  std::sort(held.begin(), held.end());
+  std::string list;
+  for (std::size_t i = 0; i < held.size() && i < 4; ++i) list += (i ? ", " : "") + held[i];
+  if (held.size() > 4) list += ", ...";
+  return make_error(ErrorKind::usage,
+                    "this data folder is not a mirror's (it has no " + data.mirror_marker_file().filename().string() +
+                        ") and holds " + list +
+                        "; a sync would replace its catalogue. A mirror needs an empty data folder of its own (--data DIR)",
+                    data.root().string());
+}
+
+Status mark_mirror_folder(const DataFolder& data) {
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(data.mirror_marker_file(), ec))) return ok_status();
+  return write_file_atomic(data.mirror_marker_file(),
+                           "eductl mirror: this folder's catalogue and public/ come from an upstream's signed snapshot "
+                           "(eductl mirror sync); nothing else writes them.\n");
+}
 
 
 Result<std::optional<MirrorState>> load_state(const fs::path& root) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/data/data_folder.hpp"
 #include "core/mirror/selection.hpp"
 #include "core/util/result.hpp"
 
@@ -29,6 +30,14 @@ struct MirrorState {
 };
 
 std::filesystem::path state_file(const std::filesystem::path& data_root);
+
+// A sync writes only into a mirror's own folder: one with the mirror's marker (or state
+// file), or an empty or absent one. Anything else (an editor's catalogue in whatever
+// state, a content store, a published tree) is a usage error (exit 2), decided from the
+// folder's entries alone, before anything is opened or written.
+Status check_mirror_folder(const DataFolder& data);
+// Claims an empty folder for the mirror role (the marker), once, before the first write.
+Status mark_mirror_folder(const DataFolder& data);
 // nullopt when the folder is not a mirror; an error when the file is damaged.
 Result<std::optional<MirrorState>> load_state(const std::filesystem::path& data_root);
 Status save_state(const std::filesystem::path& data_root, const MirrorState& state);

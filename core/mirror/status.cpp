@@ -17,7 +17,7 @@ Result<StatusReport> mirror_status(const DataFolder& data, bool deep, std::int64
   auto state = load_state(data.root());
   if (!state) return state.error();
   r.state = *state;
-  r.role = *state ? "mirror" : "publisher";
+  r.role = data.is_mirror() ? "mirror" : "publisher";
   const fs::path tree = data.public_dir();
   auto index = read_index_unverified(tree);
   if (!index)

@@ -1,7 +1,5 @@
 #include "core/mirror/sync.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -10,7 +8,6 @@
 #include <thread>
 #include <variant>
 
-#include "core/db/sqlite.hpp"
 #include "core/mirror/export.hpp"
 #include "core/mirror/snapshot.hpp"
 #include "core/mirror/state.hpp"
@@ -34,66 +31,216 @@ struct Verified {
   bool rotated = false;
 };
 
-// The data folder must be a mirror already, or hold nothing a mirror would replace.
-Status check_folder_is_mirrorable(const DataFolder& data) {
-  std::error_code ec;
-  auto pub = fs::symlink_status(data.public_dir(), ec);
-  if (fs::exists(pub) && !fs::is_symlink(pub))
-    return make_error(ErrorKind::usage,
-                      "this data folder publishes its own snapshots (public/ is a folder); a mirror needs a data folder of its own",
-                      data.root().string());
-  if (fs::exists(data.catalog_file(), ec)) {
-    auto cat = data.catalog(Access::read_only);
-    if (cat) {
-      auto books = cat->list_books({});
-      if (books && !books->empty())
-        return make_error(ErrorKind::usage,
-                          "this data folder has its own catalogue (" + std::to_string(books->size()) +
-                              " books imported); a mirror needs a data folder of its own",
-                          data.root().string());
-    }
+using IndexOutcome = std::variant<Verified, Findings, SmallFile>;
+
+// The key this sync checks the index against: the remembered one, or --trust on a first
+// sync or with --retrust.
+Result<minisign::PublicKey> choose_key(const std::optional<MirrorState>& state, const SyncOptions& o) {
+  if (!state) {
+    if (!o.trust)
+      return make_error(ErrorKind::usage, "the first sync of a mirror needs --trust PUBKEY (the upstream's public key, "
+                                          "obtained through a channel you trust)");
+    return *o.trust;
   }
-  return ok_status();
+  auto k = minisign::parse_public_key(state->trusted_key, "mirror.json");
+  if (!k) return k.error();
+  if (!o.trust || o.trust->base64() == k->base64()) return *k;
+  if (!o.retrust)
+    return make_error(ErrorKind::usage, "this mirror trusts key " + minisign::key_id_hex(k->key_id) +
+                                            " (remembered from its first sync), not " + minisign::key_id_hex(o.trust->key_id) +
+                                            "; keys move by a signed rotation (docs/mirror.md), or pass --retrust to "
+                                            "replace the trusted key deliberately");
+  return *o.trust;
 }
 
-// Fetches the index and its signature and checks the signature: against the trusted
-// key, or against a next key the last verified index named (rotation). One retry covers
-// a publisher replacing both files between our two requests.
-Result<std::variant<Verified, Findings, SmallFile>> fetch_verified_index(Source& src, const minisign::PublicKey& trusted,
-                                                                         const std::vector<std::string>& next_keys,
-                                                                         const Conditional* cond) {
+// Checks the signature against the trusted key, or a next key the last verified index
+// named (rotation); the verified signer on success.
+std::variant<minisign::PublicKey, Finding> check_signature(const std::string& index, const std::string& sig,
+                                                           const minisign::PublicKey& trusted,
+                                                           const std::vector<std::string>& next_keys) {
+  const std::string origin(snapshot::k_signature_file);
+  auto v = minisign::verify(index, sig, trusted, origin);
+  if (v.ok()) return trusted;
+  if (v.finding->code == "MIR-SIG-KEY-MISMATCH") {
+    for (const auto& k : next_keys) {
+      auto key = minisign::parse_public_key(k, "next key");
+      if (key && minisign::verify(index, sig, *key, origin).ok()) return *key;
+    }
+  }
+  return *v.finding;
+}
+
+Finding too_large(std::string_view file, std::uint64_t max) {
+  return make_finding("MIR-INDEX-TOO-LARGE", std::string(file),
+                      std::string(file) + " is larger than " + std::to_string(max >> 10) + " KiB; refused unread");
+}
+
+// Fetches the index and its signature and checks the signature. One retry covers a
+// publisher replacing both files between our two requests.
+Result<IndexOutcome> fetch_verified_index(Source& src, const minisign::PublicKey& trusted,
+                                          const std::vector<std::string>& next_keys, const Conditional* cond) {
   for (int attempt = 0;; ++attempt) {
     auto index = src.get_small(std::string(snapshot::k_index_file), snapshot::k_max_index_bytes, attempt ? nullptr : cond);
     if (!index) return index.error();
-    if (index->not_modified) return std::variant<Verified, Findings, SmallFile>(std::move(*index));
+    if (index->not_modified) return IndexOutcome(std::move(*index));
+    if (index->too_large) return IndexOutcome(Findings{too_large(snapshot::k_index_file, snapshot::k_max_index_bytes)});
     auto sig = src.get_small(std::string(snapshot::k_signature_file), k_max_signature_bytes, nullptr);
     if (!sig) return sig.error();
-    auto v = minisign::verify(index->body, sig->body, trusted, std::string(snapshot::k_signature_file));
-    minisign::PublicKey signer = trusted;
-    bool rotated = false;
-    if (!v.ok() && v.finding->code == "MIR-SIG-KEY-MISMATCH") {
-      for (const auto& k : next_keys) {
-        auto key = minisign::parse_public_key(k, "next key");
-        if (!key) continue;
-        auto v2 = minisign::verify(index->body, sig->body, *key, std::string(snapshot::k_signature_file));
-        if (v2.ok()) {
-          v = v2;
-          signer = *key;
-          rotated = true;
-          break;
-        }
-      }
-    }
-    if (v.ok()) {
+    if (sig->too_large) return IndexOutcome(Findings{too_large(snapshot::k_signature_file, k_max_signature_bytes)});
+    auto checked = check_signature(index->body, sig->body, trusted, next_keys);
+    if (auto* signer = std::get_if<minisign::PublicKey>(&checked)) {
       auto parsed = snapshot::parse_index(index->body);
-      if (!parsed.index) return std::variant<Verified, Findings, SmallFile>(parsed.findings);
-      Verified out{std::move(*parsed.index), std::move(index->body), std::move(sig->body), index->etag, index->last_modified,
-                   signer, rotated};
-      return std::variant<Verified, Findings, SmallFile>(std::move(out));
+      if (!parsed.index) return IndexOutcome(parsed.findings);
+      const bool rotated = signer->base64() != trusted.base64();
+      return IndexOutcome(Verified{std::move(*parsed.index), std::move(index->body), std::move(sig->body), index->etag,
+                                   index->last_modified, *signer, rotated});
     }
-    if (attempt >= 1) return std::variant<Verified, Findings, SmallFile>(Findings{*v.finding});
+    if (attempt >= 1) return IndexOutcome(Findings{std::get<Finding>(checked)});
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
+}
+
+// A verified index a mirror must still refuse: older than what it has, its version
+// reused with other content, or expired.
+std::optional<Finding> check_version(const std::optional<MirrorState>& state, const snapshot::Index& index,
+                                     const std::string& index_sha, std::int64_t now, bool allow_expired) {
+  const std::string v = std::to_string(index.version);
+  if (state && index.version < state->version)
+    return make_finding("MIR-ROLLBACK", "index.json",
+                        "the upstream offers version " + v + ", older than this mirror's " + std::to_string(state->version));
+  if (state && index.version == state->version && index_sha != state->index_sha256)
+    return make_finding("MIR-VERSION-REUSED", "index.json", "version " + v + " was synced before with other content");
+  auto expires = snapshot::parse_utc(index.expires);
+  if (!allow_expired && expires && *expires <= now)
+    return make_finding("MIR-EXPIRED", "index.json", "the snapshot (version " + v + ") expired at " + index.expires);
+  return std::nullopt;
+}
+
+// Which parts the selection takes, those the served tree holds already, and the rest.
+struct PartPlan {
+  std::vector<const snapshot::PartEntry*> chosen;
+  std::map<std::string, std::string> texts;  // sha -> verified text
+  std::vector<Wanted> wanted;
+};
+
+PartPlan plan_parts(const DataFolder& data, const std::optional<MirrorState>& state, const snapshot::Index& index,
+                    const snapshot::Selection& selection) {
+  PartPlan plan;
+  for (const auto& e : index.parts)
+    if (selection.matches(e.facts)) plan.chosen.push_back(&e);
+  for (const auto* e : plan.chosen) {
+    if (plan.texts.count(e->sha256)) continue;
+    if (state && !state->snapshot_dir.empty()) {
+      auto held = read_file(data.snapshots_dir() / state->snapshot_dir / snapshot::part_path(e->sha256), snapshot::k_max_part_bytes);
+      if (held && held->size() == e->size && sha256_hex(*held) == e->sha256) {
+        plan.texts[e->sha256] = std::move(*held);
+        continue;
+      }
+    }
+    plan.wanted.push_back(Wanted{snapshot::part_path(e->sha256), e->sha256, e->size, true});
+  }
+  return plan;
+}
+
+// A folder that lacks a part the mirror's selection takes is an export of other books.
+// Its export.json (unsigned) only words the hint: a mirror's books change by its own
+// filters, never by a file on a disk.
+Error explain_missing_part(Error e, Source& src) {
+  if (src.is_remote() || e.kind != ErrorKind::bad_input) return e;
+  std::string filters;
+  auto info = src.get_small(k_export_info, 1 << 20, nullptr);
+  if (info && !info->too_large) {
+    auto j = nlohmann::json::parse(info->body, nullptr, false);
+    if (!j.is_discarded() && j.is_object() && j.contains("selection"))
+      filters = snapshot::selection_flags(snapshot::selection_from_json(j["selection"]));
+  }
+  e.message += "; this folder does not hold every book this mirror takes, and nothing was changed";
+  if (!filters.empty()) e.message += " (its export.json says it was written with " + filters + ": pass those to take it)";
+  return e;
+}
+
+// Fetches the planned parts; findings when one is refused.
+Result<Findings> fetch_parts(Source& src, const DataFolder& data, PartPlan& plan, SyncResult& r) {
+  if (plan.wanted.empty()) return Findings{};
+  auto fetched = src.get_many(plan.wanted, data.tmp_dir(), {});
+  if (!fetched) return explain_missing_part(fetched.error(), src);
+  r.bytes_transferred += fetched->bytes_transferred;
+  if (!fetched->findings.empty()) return fetched->findings;
+  for (auto& f : fetched->done) plan.texts[plan.wanted[f.index].sha256] = std::move(f.body);
+  r.parts_fetched = fetched->done.size();
+  return Findings{};
+}
+
+// The chosen parts, parsed and cross-checked: each describes the book the index names,
+// and no blob is given two sizes (a store holds one object per hash).
+struct PartSet {
+  std::vector<snapshot::Part> parts;
+  std::map<std::string, std::uint64_t> blob_sizes;
+  Findings findings;
+};
+
+PartSet verify_parts(const PartPlan& plan, const snapshot::Selection& selection) {
+  PartSet out;
+  for (const auto* e : plan.chosen) {
+    const std::string name = snapshot::part_path(e->sha256);
+    auto parsed = snapshot::parse_part(plan.texts.at(e->sha256), name);
+    if (!parsed.part) {
+      out.findings = parsed.findings;
+      return out;
+    }
+    if (parsed.part->book != e->facts.book) {
+      out.findings.push_back(make_finding("MIR-PART-MISMATCH", name,
+                                          "the index names this part for " + e->facts.book + ", but it describes " +
+                                              parsed.part->book));
+      return out;
+    }
+    for (const auto& [sha, size] : snapshot::part_blobs(*parsed.part, selection)) {
+      auto [it, fresh] = out.blob_sizes.emplace(sha, size);
+      if (!fresh && it->second != size) {
+        out.findings.push_back(make_finding("MIR-PART-MALFORMED", name,
+                                            "blob " + sha + " is given two sizes (" + std::to_string(it->second) + " and " +
+                                                std::to_string(size) + ") across the snapshot's parts"));
+        return out;
+      }
+    }
+    out.parts.push_back(std::move(*parsed.part));
+  }
+  return out;
+}
+
+// Fetches the blobs the store lacks. What did arrive verified goes into the store even
+// when some blob was refused: it is named by hash, served by no index yet, and the next
+// sync need not fetch it.
+Result<Findings> fetch_blobs(Source& src, BlobStore& store, const DataFolder& data,
+                             const std::map<std::string, std::uint64_t>& blob_sizes, const SyncOptions& o, SyncResult& r) {
+  std::vector<Wanted> wanted;
+  std::uint64_t want_bytes = 0;
+  for (const auto& [sha, size] : blob_sizes) {
+    r.blobs++;
+    r.bytes += size;
+    if (store.has(sha, size)) continue;
+    wanted.push_back(Wanted{snapshot::object_path(sha), sha, size, false});
+    want_bytes += size;
+  }
+  if (o.on_plan) o.on_plan(wanted.size(), want_bytes);
+  if (wanted.empty()) return Findings{};
+  auto fetched = src.get_many(wanted, data.tmp_dir(), o.progress);
+  if (!fetched) return fetched.error();
+  r.bytes_transferred += fetched->bytes_transferred;
+  // One flush of the file system for the whole batch, instead of one per blob.
+  if (auto s = sync_file_system(data.tmp_dir()); !s) return s.error();
+  CommitStats stats;
+  std::set<fs::path> dirs;
+  for (auto& f : fetched->done) {
+    const Wanted& w = wanted[f.index];
+    StagedBlob staged = BlobStore::adopt_verified(f.file, w.sha256, w.size);
+    if (auto s = store.commit(staged, stats, &dirs, /*bytes_synced=*/true); !s) return s.error();
+    r.blobs_fetched++;
+    r.bytes_fetched += w.size;
+  }
+  // The renames' directories, flushed by one syncfs too (a mirror commits thousands).
+  if (auto s = sync_file_system(data.objects_dir()); !s) return s.error();
+  return fetched->findings;
 }
 
 // Unique per sync: the same version may be served again with another choice of books.
@@ -128,8 +275,6 @@ Status write_tree(const fs::path& dir, const Verified& v, const std::map<std::st
   return sync_file_system(dir);
 }
 
-// The mirror's catalogue, built aside in DELETE journal mode (no -wal to pair with the
-// wrong file) and renamed into place by the switch.
 // The chosen renditions of the books' videos, with their ffprobe facts, as finished
 // transcode jobs: `catalog show` on the mirror lists what it serves.
 // A video several books share is one job, whichever part names it.
@@ -156,49 +301,28 @@ Status add_renditions(Catalog& cat, const std::vector<snapshot::Part>& parts, co
   return ok_status();
 }
 
-Status build_catalog(const fs::path& file, const std::vector<snapshot::Part>& parts, const std::string& upstream,
-                     const Verified& v, const std::string& synced_at, const snapshot::Selection& selection) {
+// The mirror's catalogue, built aside through the catalogue's own migrations and sealed
+// (no -wal) so that the switch can rename it into place.
+Status build_catalog(const fs::path& file, const std::vector<snapshot::Part>& parts, const snapshot::Selection& selection,
+                     const MirrorSnapshotInfo& info) {
   std::error_code ec;
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(file.string() + suffix, ec);
-  {
-    auto cat = Catalog::open(file, CatalogAccess::read_write);
-    if (!cat) return cat.error();
-    auto run = cat->begin_run("mirror sync " + upstream + " version " + std::to_string(v.index.version));
-    if (!run) return run.error();
-    for (const auto& p : parts) {
-      std::uint64_t bytes = 0;
-      for (const auto& f : p.record.files) bytes += f.size;
-      auto added = cat->add_revision(p.record, p.digest, bytes, upstream + snapshot::part_path(sha256_hex(snapshot::part_json(p))), *run);
-      if (!added) return added.error();
-    }
-    if (auto s = add_renditions(*cat, parts, selection); !s) return s;
-    RunCounts counts;
-    counts.imported = parts.size();
-    if (auto s = cat->finish_run(*run, counts, "done"); !s) return s;
+  auto cat = Catalog::open(file, CatalogAccess::read_write);
+  if (!cat) return cat.error();
+  auto run = cat->begin_run("mirror sync " + info.upstream + " version " + std::to_string(info.version));
+  if (!run) return run.error();
+  for (const auto& p : parts) {
+    std::uint64_t bytes = 0;
+    for (const auto& f : p.record.files) bytes += f.size;
+    auto added = cat->add_revision(p.record, p.digest, bytes, info.upstream + snapshot::part_path(sha256_hex(snapshot::part_json(p))), *run);
+    if (!added) return added.error();
   }
-  try {
-    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
-    db.exec("CREATE TABLE mirror_snapshot (version INTEGER NOT NULL, upstream TEXT NOT NULL, index_sha256 TEXT NOT NULL, "
-            "created TEXT NOT NULL, expires TEXT NOT NULL, synced_at TEXT NOT NULL)");
-    SQLite::Statement q(db, "INSERT INTO mirror_snapshot VALUES (?, ?, ?, ?, ?, ?)");
-    q.bind(1, static_cast<std::int64_t>(v.index.version));
-    q.bind(2, upstream);
-    q.bind(3, sha256_hex(v.index_text));
-    q.bind(4, v.index.created);
-    q.bind(5, v.index.expires);
-    q.bind(6, synced_at);
-    q.exec();
-    db.exec("PRAGMA journal_mode=DELETE");
-  } catch (const std::exception& e) {
-    return make_error(ErrorKind::internal, std::string("cannot finish the mirror's catalogue: ") + e.what(), file.string());
-  }
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    if (fd >= 0) ::close(fd);
-    return make_error(ErrorKind::internal, "cannot flush the mirror's catalogue", file.string());
-  }
-  ::close(fd);
-  return ok_status();
+  if (auto s = add_renditions(*cat, parts, selection); !s) return s;
+  RunCounts counts;
+  counts.imported = parts.size();
+  if (auto s = cat->finish_run(*run, counts, "done"); !s) return s;
+  if (auto s = cat->record_mirror_snapshot(info); !s) return s;
+  return cat->seal_standalone();
 }
 
 Status switch_to(const DataFolder& data, const fs::path& new_catalog, const std::string& snapshot_dir_name) {
@@ -217,226 +341,32 @@ Status switch_to(const DataFolder& data, const fs::path& new_catalog, const std:
   return fsync_dir(data.root());
 }
 
-std::string now_text(std::int64_t now) { return snapshot::format_utc(now); }
-
-}  // namespace
-
-Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
-  SyncResult r;
-  std::int64_t now = o.now ? o.now : static_cast<std::int64_t>(std::time(nullptr));
-  if (auto s = make_dirs(data.root()); !s) return s.error();
-  auto lock = data.lock("mirror sync");
-  if (!lock) return lock.error();
-  auto loaded = load_state(data.root());
-  if (!loaded) return loaded.error();
-  std::optional<MirrorState> state = std::move(*loaded);
-  if (!state) {
-    if (!o.trust)
-      return make_error(ErrorKind::usage, "the first sync of a mirror needs --trust PUBKEY (the upstream's public key, "
-                                          "obtained through a channel you trust)");
-    if (auto s = check_folder_is_mirrorable(data); !s) return s.error();
-  }
-  minisign::PublicKey trusted;
-  if (state) {
-    auto k = minisign::parse_public_key(state->trusted_key, "mirror.json");
-    if (!k) return k.error();
-    trusted = *k;
-    if (o.trust && o.trust->base64() != trusted.base64()) {
-      if (!o.retrust)
-        return make_error(ErrorKind::usage, "this mirror trusts key " + minisign::key_id_hex(trusted.key_id) +
-                                                " (remembered from its first sync), not " +
-                                                minisign::key_id_hex(o.trust->key_id) +
-                                                "; keys move by a signed rotation (docs/mirror.md), or pass --retrust to "
-                                                "replace the trusted key deliberately");
-      trusted = *o.trust;
-    }
-  } else {
-    trusted = *o.trust;
-  }
-  auto src = open_source(o.source, o.http);
-  if (!src) return src.error();
-  Source& source = **src;
-  snapshot::Selection selection = o.selection ? *o.selection : (state ? state->selection : snapshot::Selection{});
-  // An export on a disk holds the books it was written for: with no filters given, a
-  // mirror without a selection of its own takes those.
-  if (!o.selection && selection.empty() && !source.is_remote()) {
-    auto info = source.get_small(k_export_info, 1 << 20, nullptr);
-    if (info) {
-      auto j = nlohmann::json::parse(info->body, nullptr, false);
-      if (!j.is_discarded() && j.is_object() && j.contains("selection"))
-        selection = snapshot::selection_from_json(j["selection"]);
-    }
-  }
-  r.upstream = source.describe();
-  r.previous_version = state ? state->version : 0;
-  r.trusted_key_id = minisign::key_id_hex(trusted.key_id);
-
-  // A no-change sync is one conditional request, when nothing local asks for more.
-  Conditional cond;
-  // A catalogue an older eductl built (an older schema) cannot be migrated in place (a
-  // mirror's catalogue is read-only): the sync rebuilds it even when nothing changed.
-  const bool catalog_current = state && data.catalog(Access::read_only).ok();
-  const bool same_ask = state && catalog_current && state->upstream == r.upstream &&
-                        state->selection.describe() == selection.describe() && !o.retrust;
-  if (same_ask) cond = Conditional{state->etag, state->last_modified};
-  auto got = fetch_verified_index(source, trusted, state ? state->next_keys : std::vector<std::string>{},
-                                  same_ask && source.is_remote() ? &cond : nullptr);
-  if (!got) return got.error();
-  if (std::holds_alternative<SmallFile>(*got)) {
-    r.outcome = SyncOutcome::unchanged;
-    r.version = state->version;
-    r.expires = state->expires;
-    r.books = state->books;
-    r.blobs = state->blobs;
-    r.bytes = state->bytes;
-    r.requests = source.requests_made();
-    return r;
-  }
-  // A refusal: the findings, and the mirror still at its previous version.
-  auto refuse = [&](Findings findings) {
-    r.outcome = SyncOutcome::refused;
-    r.findings = std::move(findings);
-    r.version = r.previous_version;
-    r.requests = source.requests_made();
-    return r;
-  };
-  if (std::holds_alternative<Findings>(*got)) return refuse(std::get<Findings>(*got));
-  Verified v = std::move(std::get<Verified>(*got));
-  r.bytes_transferred += v.index_text.size() + v.signature_text.size();
-  r.key_rotated = v.rotated;
-  if (v.rotated) r.trusted_key_id = minisign::key_id_hex(v.signer.key_id);
-  const std::string index_sha = sha256_hex(v.index_text);
-  if (state && v.index.version < state->version)
-    return refuse(Findings{make_finding("MIR-ROLLBACK", "index.json",
-                               "the upstream offers version " + std::to_string(v.index.version) + ", older than this mirror's " +
-                                   std::to_string(state->version))});
-  if (state && v.index.version == state->version && index_sha != state->index_sha256)
-    return refuse(Findings{make_finding("MIR-VERSION-REUSED", "index.json",
-                               "version " + std::to_string(v.index.version) + " was synced before with other content")});
-  auto expires = snapshot::parse_utc(v.index.expires);
-  if (!o.allow_expired && expires && *expires <= now)
-    return refuse(Findings{make_finding("MIR-EXPIRED", "index.json",
-                               "the snapshot (version " + std::to_string(v.index.version) + ") expired at " + v.index.expires)});
-
-  // Parts: those of the chosen books; reused from the served tree when held already.
-  auto store = data.store(Access::read_write);
-  if (!store) return store.error();
-  if (auto s = make_dirs(data.tmp_dir()); !s) return s.error();
-  std::vector<const snapshot::PartEntry*> chosen;
-  for (const auto& e : v.index.parts)
-    if (selection.matches(e.facts)) chosen.push_back(&e);
-  std::map<std::string, std::string> part_texts;  // sha -> verified text
-  std::vector<Wanted> want_parts;
-  for (const auto* e : chosen) {
-    if (part_texts.count(e->sha256)) continue;
-    if (state && !state->snapshot_dir.empty()) {
-      auto held = read_file(data.snapshots_dir() / state->snapshot_dir / snapshot::part_path(e->sha256), snapshot::k_max_part_bytes);
-      if (held && held->size() == e->size && sha256_hex(*held) == e->sha256) {
-        part_texts[e->sha256] = std::move(*held);
-        continue;
-      }
-    }
-    want_parts.push_back(Wanted{snapshot::part_path(e->sha256), e->sha256, e->size, true});
-  }
-  if (!want_parts.empty()) {
-    auto fetched = source.get_many(want_parts, data.tmp_dir(), {});
-    if (!fetched) return fetched.error();
-    r.bytes_transferred += fetched->bytes_transferred;
-    if (!fetched->findings.empty()) return refuse(fetched->findings);
-    for (auto& f : fetched->done) part_texts[want_parts[f.index].sha256] = std::move(f.body);
-    r.parts_fetched = fetched->done.size();
-  }
-  std::vector<snapshot::Part> parts;
-  std::map<std::string, std::uint64_t> blob_sizes;
-  for (const auto* e : chosen) {
-    auto parsed = snapshot::parse_part(part_texts[e->sha256], snapshot::part_path(e->sha256));
-    if (!parsed.part) {
-      return refuse(parsed.findings);
-    }
-    if (parsed.part->book != e->facts.book)
-      return refuse(Findings{make_finding("MIR-PART-MISMATCH", snapshot::part_path(e->sha256),
-                                 "the index names this part for " + e->facts.book + ", but it describes " + parsed.part->book)});
-    for (const auto& [sha, size] : snapshot::part_blobs(*parsed.part, selection)) {
-      auto [it, fresh] = blob_sizes.emplace(sha, size);
-      if (!fresh && it->second != size)
-        return refuse(Findings{make_finding("MIR-PART-MALFORMED", snapshot::part_path(e->sha256),
-                                   "blob " + sha + " is given two sizes")});
-    }
-    parts.push_back(std::move(*parsed.part));
-  }
-
-  // Blobs: only those the store lacks.
-  std::vector<Wanted> want_blobs;
-  std::uint64_t want_bytes = 0;
-  for (const auto& [sha, size] : blob_sizes) {
-    r.blobs++;
-    r.bytes += size;
-    if (store->has(sha, size)) continue;
-    want_blobs.push_back(Wanted{snapshot::object_path(sha), sha, size, false});
-    want_bytes += size;
-  }
-  if (o.on_plan) o.on_plan(want_blobs.size(), want_bytes);
-  if (!want_blobs.empty()) {
-    auto fetched = source.get_many(want_blobs, data.tmp_dir(), o.progress);
-    if (!fetched) return fetched.error();
-    r.bytes_transferred += fetched->bytes_transferred;
-    // What did arrive verified goes into the store even when some blob was refused:
-    // it is named by hash, served by no index yet, and the next sync need not fetch it.
-    // One flush of the file system for the whole batch, instead of one per blob.
-    if (auto s = sync_file_system(data.tmp_dir()); !s) return s.error();
-    CommitStats stats;
-    std::set<fs::path> dirs;
-    for (auto& f : fetched->done) {
-      const Wanted& w = want_blobs[f.index];
-      StagedBlob staged = BlobStore::adopt_verified(f.file, w.sha256, w.size);
-      if (auto s = store->commit(staged, stats, &dirs, /*bytes_synced=*/true); !s) return s.error();
-      r.blobs_fetched++;
-      r.bytes_fetched += w.size;
-    }
-    // The renames' directories, flushed by one syncfs too (a mirror commits thousands).
-    if (auto s = sync_file_system(data.objects_dir()); !s) return s.error();
-    if (!fetched->findings.empty()) return refuse(fetched->findings);
-  }
-  if (interrupted()) return make_error(ErrorKind::interrupted, "interrupted before the switch; the mirror is unchanged");
-  // Nothing is switched to unless every blob it names is in the store.
-  for (const auto& [sha, size] : blob_sizes)
-    if (!store->has(sha, size))
-      return make_error(ErrorKind::internal, "blob " + sha + " was not fetched; the mirror is unchanged (run the sync again)");
-  // The snapshot the mirror serves already, for the same books: the fetch above repaired
-  // whatever blobs were missing, and there is nothing to switch.
-  if (state && catalog_current && state->index_sha256 == index_sha && state->selection.describe() == selection.describe() &&
-      !state->snapshot_dir.empty() && fs::exists(data.snapshots_dir() / state->snapshot_dir / snapshot::k_index_file) &&
-      !v.rotated && (!o.trust || !o.retrust)) {
-    r.outcome = SyncOutcome::unchanged;
-    r.version = state->version;
-    r.expires = state->expires;
-    r.books = parts.size();
-    r.requests = source.requests_made();
-    return r;
-  }
-
-  // Build the new snapshot aside, then switch.
-  const std::string name = snapshot_name(data.snapshots_dir(), v.index.version, index_sha, now);
+// Builds the new snapshot aside (tree and catalogue), then switches to it.
+Status build_and_switch(const DataFolder& data, const Verified& v, const PartPlan& plan, const PartSet& set,
+                        const snapshot::Selection& selection, const std::string& name, const MirrorSnapshotInfo& info) {
   const fs::path staging = data.snapshots_dir() / (".staging-" + name);
-  if (auto s = make_dirs(data.snapshots_dir()); !s) return s.error();
+  if (auto s = make_dirs(data.snapshots_dir()); !s) return s;
   std::map<std::string, std::string> kept_parts;
-  for (const auto* e : chosen) kept_parts[e->sha256] = part_texts[e->sha256];
-  if (auto s = write_tree(staging, v, kept_parts); !s) return s.error();
+  for (const auto* e : plan.chosen) kept_parts[e->sha256] = plan.texts.at(e->sha256);
+  if (auto s = write_tree(staging, v, kept_parts); !s) return s;
   const fs::path new_catalog = data.tmp_dir() / ("catalog-" + name + ".sqlite");
-  const std::string synced_at = now_text(now);
-  if (auto s = build_catalog(new_catalog, parts, r.upstream, v, synced_at, selection); !s) return s.error();
+  if (auto s = build_catalog(new_catalog, set.parts, selection, info); !s) return s;
   if (::rename(staging.c_str(), (data.snapshots_dir() / name).c_str()) != 0)
     return make_error(ErrorKind::internal, "cannot finish the snapshot folder: " + errno_text(errno), staging.string());
-  if (auto s = fsync_dir(data.snapshots_dir()); !s) return s.error();
+  if (auto s = fsync_dir(data.snapshots_dir()); !s) return s;
   if (interrupted()) return make_error(ErrorKind::interrupted, "interrupted before the switch; the mirror is unchanged");
-  if (auto s = switch_to(data, new_catalog, name); !s) return s.error();
+  return switch_to(data, new_catalog, name);
+}
 
+MirrorState next_state(const std::optional<MirrorState>& state, const Verified& v, const MirrorSnapshotInfo& info,
+                       const minisign::PublicKey& trusted, const std::string& name, const snapshot::Selection& selection,
+                       const SyncResult& r) {
   MirrorState next;
-  next.upstream = r.upstream;
+  next.upstream = info.upstream;
   next.trusted_key = (v.rotated ? v.signer : trusted).base64();
   next.next_keys = v.index.next_keys;
   next.version = v.index.version;
-  next.index_sha256 = index_sha;
+  next.index_sha256 = info.index_sha256;
   next.created = v.index.created;
   next.expires = v.index.expires;
   next.origin = v.index.origin;
@@ -444,36 +374,17 @@ Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
   next.previous_snapshot_dir = state ? state->snapshot_dir : "";
   next.etag = v.etag;
   next.last_modified = v.last_modified;
-  next.synced_at = synced_at;
+  next.synced_at = info.synced_at;
   next.selection = selection;
-  next.books = parts.size();
+  next.books = r.books;
   next.blobs = r.blobs;
   next.bytes = r.bytes;
-  if (auto s = save_state(data.root(), next); !s) return s.error();
+  return next;
+}
 
-  // Clean-up after the switch: snapshots older than the previous one, and blobs that
-  // neither the new nor the previous snapshot names.
-  std::set<std::string> keep_blobs;
-  for (const auto& [sha, size] : blob_sizes) keep_blobs.insert(sha);
+// The download work files: what a finished or refused sync leaves in tmp/.
+void remove_work_files(const DataFolder& data) {
   std::error_code ec;
-  if (!next.previous_snapshot_dir.empty()) {
-    fs::path prev = data.snapshots_dir() / next.previous_snapshot_dir;
-    if (auto idx = read_index_unverified(prev)) {
-      std::vector<snapshot::PartEntry> held;
-      for (const auto& e : idx->parts)
-        if (fs::exists(prev / snapshot::part_path(e.sha256), ec)) held.push_back(e);
-      idx->parts = held;
-      keep_blobs.merge(blobs_named(prev, *idx));
-    }
-  }
-  for (fs::directory_iterator it(data.snapshots_dir(), ec), end; !ec && it != end; it.increment(ec)) {
-    std::string n = it->path().filename().string();
-    if (n == name || n == next.previous_snapshot_dir) continue;
-    std::error_code rm;
-    fs::remove_all(it->path(), rm);
-  }
-  auto gc = store->gc(keep_blobs, false);
-  if (gc) r.removed_blobs = gc->objects;
   for (fs::directory_iterator it(data.tmp_dir(), ec), end; !ec && it != end; it.increment(ec)) {
     std::string n = it->path().filename().string();
     if (n.rfind("dl-", 0) == 0 || (n.rfind("catalog-", 0) == 0 && n.size() > 7)) {
@@ -481,12 +392,196 @@ Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
       fs::remove(it->path(), rm);
     }
   }
+}
+
+// Clean-up after the switch: snapshots older than the previous one, and blobs that
+// neither the new nor the previous snapshot names. When the previous snapshot's blobs
+// cannot be known for sure, nothing is deleted and the finding says why.
+std::optional<Finding> clean_up(const DataFolder& data, BlobStore& store, const MirrorState& next,
+                                const std::map<std::string, std::uint64_t>& blob_sizes, SyncResult& r) {
+  std::set<std::string> keep;
+  for (const auto& [sha, size] : blob_sizes) keep.insert(sha);
+  std::error_code ec;
+  const fs::path prev = data.snapshots_dir() / next.previous_snapshot_dir;
+  if (!next.previous_snapshot_dir.empty() && fs::exists(fs::symlink_status(prev, ec))) {
+    auto held = blobs_held(prev);
+    if (!held)
+      return make_finding("MIR-CLEANUP-SKIPPED", held.error().file.empty() ? prev.string() : held.error().file,
+                          "the previous snapshot, kept for readers, " + held.error().message +
+                              "; no snapshot or blob was deleted");
+    keep.merge(*held);
+  }
+  for (fs::directory_iterator it(data.snapshots_dir(), ec), end; !ec && it != end; it.increment(ec)) {
+    std::string n = it->path().filename().string();
+    if (n == next.snapshot_dir || n == next.previous_snapshot_dir) continue;
+    std::error_code rm;
+    fs::remove_all(it->path(), rm);
+  }
+  auto gc = store.gc(keep, false);
+  if (!gc)
+    return make_finding("MIR-CLEANUP-SKIPPED", data.objects_dir().string(),
+                        "removing blobs no snapshot names failed: " + gc.error().describe());
+  r.removed_blobs = gc->objects;
+  return std::nullopt;
+}
+
+// The served snapshot is already the verified one for the same books: the blob fetch
+// repaired whatever was missing, and there is nothing to switch.
+bool serves_already(const DataFolder& data, const std::optional<MirrorState>& state, bool catalog_current,
+                    const Verified& v, const std::string& index_sha, const snapshot::Selection& selection,
+                    const SyncOptions& o) {
+  return state && catalog_current && state->index_sha256 == index_sha &&
+         state->selection.describe() == selection.describe() && !state->snapshot_dir.empty() &&
+         fs::exists(data.snapshots_dir() / state->snapshot_dir / snapshot::k_index_file) && !v.rotated &&
+         (!o.trust || !o.retrust);
+}
+
+// What the mirror holds, when it stays as it is.
+void report_held(SyncResult& r, const MirrorState& state, SyncOutcome outcome) {
+  r.outcome = outcome;
+  r.version = state.version;
+  r.expires = state.expires;
+  r.books = state.books;
+  r.blobs = state.blobs;
+  r.bytes = state.bytes;
+}
+
+// Everything a sync decides before it fetches: the folder's role, the state, the key,
+// the source, the books.
+struct Prepared {
+  std::optional<MirrorState> state;
+  minisign::PublicKey trusted;
+  std::unique_ptr<Source> source;
+  snapshot::Selection selection;
+};
+
+Result<Prepared> prepare(const DataFolder& data, const SyncOptions& o) {
+  Prepared p;
+  auto loaded = load_state(data.root());
+  if (!loaded) return loaded.error();
+  p.state = std::move(*loaded);
+  auto key = choose_key(p.state, o);
+  if (!key) return key.error();
+  p.trusted = *key;
+  auto src = open_source(o.source, o.http);
+  if (!src) return src.error();
+  p.source = std::move(*src);
+  // Only the operator's own filters change which books a mirror holds.
+  p.selection = o.selection ? *o.selection : (p.state ? p.state->selection : snapshot::Selection{});
+  return p;
+}
+
+// Fetches and checks the parts and blobs of a verified index; findings when refused.
+Result<Findings> fetch_snapshot(const DataFolder& data, const Prepared& p, BlobStore& store, PartPlan& plan, PartSet& set,
+                                const SyncOptions& o, SyncResult& r) {
+  auto parts = fetch_parts(*p.source, data, plan, r);
+  if (!parts) return parts.error();
+  if (!parts->empty()) return *parts;
+  set = verify_parts(plan, p.selection);
+  if (!set.findings.empty()) return set.findings;
+  auto blobs = fetch_blobs(*p.source, store, data, set.blob_sizes, o, r);
+  if (!blobs) return blobs.error();
+  if (!blobs->empty()) return *blobs;
+  if (interrupted()) return make_error(ErrorKind::interrupted, "interrupted before the switch; the mirror is unchanged");
+  // Nothing is switched to unless every blob it names is in the store.
+  for (const auto& [sha, size] : set.blob_sizes)
+    if (!store.has(sha, size))
+      return make_error(ErrorKind::internal, "blob " + sha + " was not fetched; the mirror is unchanged (run the sync again)");
+  return Findings{};
+}
+
+// Switches to the verified snapshot, remembers it, and cleans up after it.
+Status switch_and_clean(const DataFolder& data, const Prepared& p, const Verified& v, const PartPlan& plan,
+                        const PartSet& set, BlobStore& store, std::int64_t now, SyncResult& r) {
+  const std::string index_sha = sha256_hex(v.index_text);
+  const MirrorSnapshotInfo info{v.index.version, r.upstream, index_sha, v.index.created, v.index.expires,
+                                snapshot::format_utc(now)};
+  const std::string name = snapshot_name(data.snapshots_dir(), v.index.version, index_sha, now);
+  if (auto s = build_and_switch(data, v, plan, set, p.selection, name, info); !s) return s;
   r.outcome = SyncOutcome::updated;
   r.version = v.index.version;
   r.expires = v.index.expires;
-  r.books = parts.size();
-  r.requests = source.requests_made();
-  return r;
+  r.books = set.parts.size();
+  MirrorState next = next_state(p.state, v, info, p.trusted, name, p.selection, r);
+  if (auto s = save_state(data.root(), next); !s) return s;
+  if (auto doubt = clean_up(data, store, next, set.blob_sizes, r)) r.findings.push_back(*doubt);
+  return ok_status();
+}
+
+}  // namespace
+
+Result<SyncResult> sync(const DataFolder& data, const SyncOptions& o) {
+  // The folder's role is decided from its entries before anything is opened or written
+  // (the lock file included), and again under the lock.
+  if (auto s = check_mirror_folder(data); !s) return s.error();
+  if (auto s = make_dirs(data.root()); !s) return s.error();
+  auto lock = data.lock("mirror sync");
+  if (!lock) return lock.error();
+  if (auto s = check_mirror_folder(data); !s) return s.error();
+  auto p = prepare(data, o);
+  if (!p) return p.error();
+  const std::int64_t now = o.now ? o.now : static_cast<std::int64_t>(std::time(nullptr));
+  SyncResult r;
+  Source& source = *p->source;
+  r.upstream = source.describe();
+  r.previous_version = p->state ? p->state->version : 0;
+  r.trusted_key_id = minisign::key_id_hex(p->trusted.key_id);
+  auto finish = [&](SyncResult& out) -> Result<SyncResult> {
+    out.requests = source.requests_made();
+    if (out.outcome == SyncOutcome::refused) remove_work_files(data);
+    return std::move(out);
+  };
+  auto refuse = [&](Findings findings) {
+    r.outcome = SyncOutcome::refused;
+    r.findings = std::move(findings);
+    r.version = r.previous_version;
+    return finish(r);
+  };
+
+  // A no-change sync is one conditional request, when nothing local asks for more. A
+  // catalogue an older eductl built (an older schema) cannot be migrated in place (a
+  // mirror's catalogue is read-only): the sync rebuilds it even when nothing changed.
+  const auto& state = p->state;
+  const bool catalog_current = state && data.catalog(Access::read_only).ok();
+  const bool same_ask = state && catalog_current && state->upstream == r.upstream &&
+                        state->selection.describe() == p->selection.describe() && !o.retrust;
+  Conditional cond;
+  if (same_ask) cond = Conditional{state->etag, state->last_modified};
+  auto got = fetch_verified_index(source, p->trusted, state ? state->next_keys : std::vector<std::string>{},
+                                  same_ask && source.is_remote() ? &cond : nullptr);
+  if (!got) return got.error();
+  if (std::holds_alternative<SmallFile>(*got)) {
+    report_held(r, *state, SyncOutcome::unchanged);
+    return finish(r);
+  }
+  if (std::holds_alternative<Findings>(*got)) return refuse(std::get<Findings>(*got));
+  Verified v = std::move(std::get<Verified>(*got));
+  r.bytes_transferred += v.index_text.size() + v.signature_text.size();
+  r.key_rotated = v.rotated;
+  if (v.rotated) r.trusted_key_id = minisign::key_id_hex(v.signer.key_id);
+  const std::string index_sha = sha256_hex(v.index_text);
+  if (auto f = check_version(state, v.index, index_sha, now, o.allow_expired)) return refuse(Findings{*f});
+
+  // The folder's role is claimed before its first content is written.
+  if (auto s = mark_mirror_folder(data); !s) return s.error();
+  auto store = data.store(Access::read_write);
+  if (!store) return store.error();
+  if (auto s = make_dirs(data.tmp_dir()); !s) return s.error();
+  PartPlan plan = plan_parts(data, state, v.index, p->selection);
+  PartSet set;
+  auto fetched = fetch_snapshot(data, *p, *store, plan, set, o, r);
+  if (!fetched) return fetched.error();
+  if (!fetched->empty()) return refuse(*fetched);
+  if (serves_already(data, state, catalog_current, v, index_sha, p->selection, o)) {
+    r.outcome = SyncOutcome::unchanged;
+    r.version = state->version;
+    r.expires = state->expires;
+    r.books = set.parts.size();
+    return finish(r);
+  }
+  if (auto s = switch_and_clean(data, *p, v, plan, set, *store, now, r); !s) return s.error();
+  remove_work_files(data);
+  return finish(r);
 }
 
 }  // namespace eductl::mirror

@@ -34,6 +34,27 @@ std::set<std::string> blobs_named(const fs::path& tree, const snapshot::Index& i
   return out;
 }
 
+Result<std::set<std::string>> blobs_held(const fs::path& tree) {
+  auto text = read_file(tree / snapshot::k_index_file, snapshot::k_max_index_bytes);
+  if (!text) return text.error();
+  auto index = snapshot::parse_index(*text);
+  if (!index.index)
+    return make_error(ErrorKind::bad_input, "cannot be parsed: " + index.findings.front().message,
+                      (tree / snapshot::k_index_file).string());
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& e : index.index->parts) {
+    const fs::path file = tree / snapshot::part_path(e.sha256);
+    if (!fs::exists(fs::symlink_status(file, ec))) continue;
+    auto part_text = read_file(file, snapshot::k_max_part_bytes);
+    if (!part_text) return part_text.error();
+    auto part = snapshot::parse_part(*part_text, e.sha256);
+    if (!part.part) return make_error(ErrorKind::bad_input, "cannot be parsed: " + part.findings.front().message, file.string());
+    for (const auto& [sha, size] : snapshot::part_blobs(*part.part, {})) out.insert(sha);
+  }
+  return out;
+}
+
 Result<std::uint64_t> remove_unnamed(const fs::path& tree, const snapshot::Index& current,
                                      const snapshot::Index* previous) {
   std::set<std::string> parts, blobs = blobs_named(tree, current);

@@ -22,6 +22,11 @@ std::optional<snapshot::Index> read_index_unverified(const std::filesystem::path
 // are missing or unreadable are skipped (what they named is then not protected).
 std::set<std::string> blobs_named(const std::filesystem::path& tree, const snapshot::Index& index);
 
+// The blobs a tree held by a mirror names, for deciding what clean-up may delete: the
+// index must read and parse, and so must every part the tree holds (a part it does not
+// hold is a book the mirror did not take). Any doubt is an error, never a smaller set.
+Result<std::set<std::string>> blobs_held(const std::filesystem::path& tree);
+
 // Removes part and blob files that neither index names; returns how many went.
 Result<std::uint64_t> remove_unnamed(const std::filesystem::path& tree, const snapshot::Index& current,
                                      const snapshot::Index* previous);

@@ -9,6 +9,8 @@ COUNT requests whose path matches REGEX (COUNT 0 = every one), first rule first:
   status    answer with HTTP ARG (default 503) and no body from upstream
   slow      wait ARG seconds (default 2) before answering
   trickle   send the body in 1 KiB pieces, ARG seconds apart
+  drip      send the body at ARG bytes per second (default 3: a slowloris upstream),
+            one piece every 1/ARG s; stops when the client hangs up
   norange   drop the Range and If-Range headers (a server that ignores Range)
   long      send ARG (default 4096) more bytes than the file has
 --delay MS adds latency to every request (a slow link for benchmarks).
@@ -125,6 +127,16 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body[i:i + 1024])
                 self.wfile.flush()
                 time.sleep(float(arg or 0.5))
+            return
+        if kind == "drip":
+            per_second = max(1, int(arg or 3))
+            try:
+                for i in range(len(body)):
+                    self.wfile.write(body[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(1.0 / per_second)
+            except OSError:
+                self.close_connection = True
             return
         self.wfile.write(body)
 

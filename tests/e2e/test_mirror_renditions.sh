@@ -24,8 +24,11 @@ cat >profiles.json <<'JSON'
                  {"name": "audio", "audio_kbps": 32}]}}}
 JSON
 "$MF" search pk --video short.mp4 >/dev/null
-"$E" --data central import pk/* >/dev/null 2>&1 || true
-"$E" --data central transcode --profiles profiles.json --profile test -q >/dev/null
+rc code "$E" --data central import pk/* --json >import.json 2>/dev/null
+check "setup: the package imports (exit 0 or 1, some book imported)" \
+  bash -c "[ $code -le 1 ] && jq -e '[.items[] | select(.outcome == \"imported\")] | length > 0' import.json >/dev/null"
+rc code "$E" --data central transcode --profiles profiles.json --profile test -q
+check "setup: transcode exits 0" [ "$code" = 0 ]
 "$E" mirror keygen --out keys --no-password >/dev/null
 "$E" --data central mirror publish --key keys/eductl.key --json >pub.json
 check "publish carries rendition blobs" jq_true '.blobs > 0' pub.json
@@ -39,6 +42,8 @@ want=$(cat central/public/parts/*.json | jq -rs '[.[] | .renditions // [] | .[] 
 skip=$(cat central/public/parts/*.json | jq -rs '[.[] | .renditions // [] | .[]] |
   ([.[] | select(.rendition != "180p") | .sha256] | unique) as $kept | [.[] | select(.rendition == "180p") | .sha256 |
   select(. as $s | $kept | index($s) | not)] | unique | .[]')
+check "the parts name 120p/audio renditions to look for" [ -n "$want" ]
+check "the parts name 180p-only blobs to look for" [ -n "$skip" ]
 missing=0
 for s in $want; do [[ -f "school/objects/${s:0:2}/${s:2:2}/$s" ]] || missing=$((missing + 1)); done
 extra=0
@@ -47,7 +52,9 @@ check "the chosen renditions' blobs are on the mirror ($missing missing)" [ "$mi
 check "the 180p rendition is not ($extra present)" [ "$extra" = 0 ]
 check "the mirror is whole (status --deep)" bash -c "'$E' --data school mirror status --deep --json | jq -e '.ok' >/dev/null"
 book=$("$E" --data school catalog list --json | jq -r '.books[0] | (.publisher_code + "/" + .package_id)')
-"$E" --data school catalog show "$book" --json >show.json || true
+check "the mirror's catalogue lists a book" bash -c "[ -n '$book' ] && [ '$book' != 'null/null' ]"
+rc code "$E" --data school catalog show "$book" --json >show.json
+check "catalog show on the mirror exits 0" [ "$code" = 0 ]
 check "catalog show on the mirror lists the renditions it holds" \
   jq_true '(.videos | length) > 0 and ([.videos[].renditions] | tostring | (contains("120p") and (contains("180p") | not)))' show.json
 finish

@@ -172,3 +172,31 @@ TEST_CASE("a verified sink refuses extra bytes and wrong content, and resumes a 
     CHECK_FALSE(std::filesystem::exists(mirror::download_path(t.path(), sha256_hex("abc"))));
   }
 }
+
+TEST_CASE("a part that gives one blob two sizes is malformed", "[mirror][snapshot]") {
+  auto p = sample_part();
+  auto copy = p.record.files[0];
+  copy.path = "copy-of-textbook.pdf";
+  p.record.files.push_back(copy);
+  CHECK(sn::parse_part(sn::part_json(p), "p").part);  // the same blob twice, one size: fine
+  p.record.files[1].size += 1;
+  auto two = sn::parse_part(sn::part_json(p), "p");
+  CHECK(first_code(two.findings) == "MIR-PART-MALFORMED");
+  REQUIRE(!two.findings.empty());
+  CHECK(two.findings[0].entry == "/files/1/size");
+  CHECK(two.findings[0].message.find("two sizes") != std::string::npos);
+  // a rendition that gives a file's blob another size
+  auto q = sample_part();
+  q.renditions.push_back(sn::Rendition{std::string(64, 'b'), "test", "audio", "audio/index.m3u8", std::string(64, 'b'), 1});
+  CHECK(first_code(sn::parse_part(sn::part_json(q), "p").findings) == "MIR-PART-MALFORMED");
+}
+
+TEST_CASE("a selection renders as the flags that make it", "[mirror][selection]") {
+  sn::Selection s;
+  CHECK(sn::selection_flags(s).empty());
+  s.stages = {"primary"};
+  s.grades = {1, 2};
+  s.books = {"PEP/math-g1"};
+  CHECK(sn::selection_flags(s) == "--stage primary --grade 1,2 --book PEP/math-g1");
+  CHECK(s.describe() == "stage=primary grade=1,2 book=PEP/math-g1");
+}
