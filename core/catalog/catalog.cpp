@@ -77,8 +77,8 @@ auto Catalog::guarded(std::string_view what, F&& body) const -> decltype(body())
 
 int Catalog::latest_schema_version() { return static_cast<int>(catalog_migrations().size()); }
 
-Result<Catalog> Catalog::open(const fs::path& file, CatalogAccess access) {
-  auto handle = db::open(file, access == CatalogAccess::read_only ? db::Access::read_only : db::Access::read_write, k_schema);
+Result<Catalog> Catalog::open(const fs::path& file, Access access) {
+  auto handle = db::open(file, access, k_schema);
   if (!handle) return handle.error();
   return Catalog(std::move(handle).value(), file);
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/util/access.hpp"
 #include "core/package/book.hpp"
 #include "core/util/result.hpp"
 
@@ -124,14 +125,13 @@ struct MirrorSnapshotInfo {
   std::string upstream, index_sha256, created, expires, synced_at;
 };
 
-enum class CatalogAccess { read_only, read_write };
 
 class Catalog {
  public:
   // read_write opens (creating if needed) the file and runs pending migrations;
   // read_only never writes (works on a read-only mount) and says "no catalogue yet"
   // when there is none, or only an empty or half-created one.
-  static Result<Catalog> open(const std::filesystem::path& file, CatalogAccess access);
+  static Result<Catalog> open(const std::filesystem::path& file, Access access);
   Catalog(Catalog&&) noexcept;
   Catalog& operator=(Catalog&&) noexcept;
   ~Catalog();

@@ -21,11 +21,11 @@ Result<Catalog> DataFolder::catalog(Access access) const {
                       "this data folder is a mirror: its catalogue is the upstream's signed snapshot and is read-only "
                       "(import into the upstream and publish; `eductl mirror status` names it)",
                       m_root.string());
-  return Catalog::open(catalog_file(), access == Access::read_only ? CatalogAccess::read_only : CatalogAccess::read_write);
+  return Catalog::open(catalog_file(), access);
 }
 
 Result<BlobStore> DataFolder::store(Access access) const {
-  return BlobStore::open(objects_dir(), tmp_dir(), access == Access::read_only ? StoreAccess::read_only : StoreAccess::read_write);
+  return BlobStore::open(objects_dir(), tmp_dir(), access);
 }
 
 }  // namespace eductl

@@ -4,6 +4,7 @@
 #pragma once
 #include <filesystem>
 
+#include "core/util/access.hpp"
 #include "core/catalog/catalog.hpp"
 #include "core/store/blob_store.hpp"
 #include "core/util/lock.hpp"
@@ -11,7 +12,6 @@
 
 namespace eductl {
 
-enum class Access { read_only, read_write };
 
 class DataFolder {
  public:

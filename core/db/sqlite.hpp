@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/util/access.hpp"
 #include "core/util/result.hpp"
 
 namespace SQLite {
@@ -17,7 +18,7 @@ class Database;
 
 namespace eductl::db {
 
-enum class Access { read_only, read_write };
+using eductl::Access;
 
 struct Schema {
   std::string_view name;                         // "catalogue": used in messages

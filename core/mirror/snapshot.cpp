@@ -1,8 +1,10 @@
 #include "core/mirror/snapshot.hpp"
 
+#include "core/store/blob_store.hpp"
 #include "core/util/embedded.hpp"
 #include "core/util/json_schema.hpp"
 #include "core/util/sha256.hpp"
+#include "core/util/time.hpp"
 
 #include <ctime>
 #include <stdexcept>
@@ -122,43 +124,7 @@ std::optional<json> parse_json(std::string_view text) {
 }  // namespace
 
 std::string part_path(const std::string& sha256) { return "parts/" + sha256 + ".json"; }
-std::string object_path(const std::string& sha256) {
-  return "objects/" + sha256.substr(0, 2) + "/" + sha256.substr(2, 2) + "/" + sha256;
-}
-
-std::optional<std::int64_t> parse_utc(std::string_view t) {
-  // YYYY-MM-DDTHH:MM:SSZ, nothing else
-  if (t.size() != 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[19] != 'Z')
-    return std::nullopt;
-  auto num = [&](std::size_t at, std::size_t n) -> int {
-    int v = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-      if (t[i] < '0' || t[i] > '9') return -1;
-      v = v * 10 + (t[i] - '0');
-    }
-    return v;
-  };
-  int y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), s = num(17, 2);
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60)
-    return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return static_cast<std::int64_t>(timegm(&tm));
-}
-
-std::string format_utc(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string object_path(const std::string& sha256) { return "objects/" + object_relpath(sha256); }
 
 PartFacts facts_of(const Part& p) {
   const auto& m = p.record.meta;

@@ -11,6 +11,7 @@
 
 #include "core/findings/finding.hpp"
 #include "core/package/book.hpp"
+#include "core/util/time.hpp"
 
 namespace eductl::snapshot {
 
@@ -91,7 +92,8 @@ struct PartParse {
 PartParse parse_part(std::string_view text, const std::string& origin);
 
 // Seconds since the epoch for "YYYY-MM-DDTHH:MM:SSZ"; nullopt when malformed.
-std::optional<std::int64_t> parse_utc(std::string_view text);
-std::string format_utc(std::int64_t seconds);
+// Timestamps are core/util/time's (one strict parser, one formatter for the whole program).
+using eductl::format_utc;
+using eductl::parse_utc;
 
 }  // namespace eductl::snapshot

@@ -42,7 +42,7 @@ Result<StatusReport> mirror_status(const DataFolder& data, bool deep, std::int64
     // A mirror holds the renditions its selection chose; a publisher all of them.
     blobs.merge(snapshot::part_blobs(*part.part, r.state ? r.state->selection : snapshot::Selection{}));
   }
-  auto store = BlobStore::open(tree / "objects", data.tmp_dir(), StoreAccess::read_only);
+  auto store = BlobStore::open(tree / "objects", data.tmp_dir(), Access::read_only);
   if (!store) return store.error();
   std::vector<std::pair<std::string, std::uint64_t>> present;
   for (const auto& [sha, size] : blobs) {

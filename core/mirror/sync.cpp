@@ -307,7 +307,7 @@ Status build_catalog(const fs::path& file, const std::vector<snapshot::Part>& pa
                      const MirrorSnapshotInfo& info) {
   std::error_code ec;
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(file.string() + suffix, ec);
-  auto cat = Catalog::open(file, CatalogAccess::read_write);
+  auto cat = Catalog::open(file, Access::read_write);
   if (!cat) return cat.error();
   auto run = cat->begin_run("mirror sync " + info.upstream + " version " + std::to_string(info.version));
   if (!run) return run.error();

@@ -88,7 +88,7 @@ Result<CopyOutcome> VerifiedCopier::copy(const fs::path& src, const fs::path& ds
                                        std::uint64_t size, const std::function<void(std::uint64_t)>& moved) {
   struct stat st {};
   if (::lstat(dst.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) == size) {
-    if (!verify_existing || hash_file(dst) == sha) return CopyOutcome::kept;
+    if (!verify_existing || has_digest(dst, sha)) return CopyOutcome::kept;
   }
   int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) return CopyOutcome::source_missing;
@@ -144,18 +144,9 @@ Result<CopyOutcome> VerifiedCopier::copy(const fs::path& src, const fs::path& ds
   return CopyOutcome::copied;
 }
 
-std::string VerifiedCopier::hash_file(const fs::path& p) {
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return {};
-  Sha256 h;
-  for (;;) {
-    ssize_t n = ::read(fd, m_buf.data(), m_buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    h.update(m_buf.data(), static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return h.finish_hex();
+bool VerifiedCopier::has_digest(const fs::path& p, const std::string& sha) {
+  auto d = sha256_file(p);  // a read error is a mismatch, never a digest of what was read so far
+  return d && d->sha256 == sha;
 }
 
 }  // namespace eductl::mirror

@@ -44,7 +44,7 @@ class VerifiedCopier {
                            std::uint64_t size, const std::function<void(std::uint64_t)>& moved = {});
 
  private:
-  std::string hash_file(const std::filesystem::path& p);
+  static bool has_digest(const std::filesystem::path& p, const std::string& sha);
   std::vector<char> m_buf = std::vector<char>(1 << 20);
 };
 

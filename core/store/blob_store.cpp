@@ -103,8 +103,8 @@ Result<StagedBlob> BlobWriter::finish() {
   return b;
 }
 
-Result<BlobStore> BlobStore::open(const fs::path& objects_dir, const fs::path& tmp_dir, StoreAccess access) {
-  if (access == StoreAccess::read_write) {
+Result<BlobStore> BlobStore::open(const fs::path& objects_dir, const fs::path& tmp_dir, Access access) {
+  if (access == Access::read_write) {
     if (is_link(tmp_dir))
       return make_error(ErrorKind::bad_input,
                         "the staging folder is a symbolic link; eductl neither writes nor cleans through links: "
@@ -202,7 +202,6 @@ std::vector<std::pair<std::string, std::uint64_t>> BlobStore::list_objects() con
 VerifyResult BlobStore::verify(const std::vector<std::pair<std::string, std::uint64_t>>& objects,
                                const std::function<void(std::uint64_t)>& progress) const {
   VerifyResult r;
-  std::vector<char> buf(1 << 20);
   for (const auto& [sha, size] : objects) {
     if (interrupted()) {
       r.interrupted = true;
@@ -215,29 +214,21 @@ VerifyResult BlobStore::verify(const std::vector<std::pair<std::string, std::uin
       r.problems.push_back({sha, errno == ENOENT ? std::string("missing") : "unreadable: " + errno_text(errno)});
       continue;
     }
-    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    Sha256 h;
-    std::uint64_t total = 0;
-    ssize_t n;
-    while ((n = ::read(fd, buf.data(), buf.size())) > 0) {
-      h.update(buf.data(), static_cast<std::size_t>(n));
-      total += static_cast<std::uint64_t>(n);
-      if (progress) progress(static_cast<std::uint64_t>(n));
-      if (interrupted()) break;  // a large video should not hold up Ctrl-C
-    }
-    const int err = errno;
+    auto d = sha256_fd(fd, p.string(), [&](std::uint64_t n) {
+      r.bytes += n;
+      if (progress) progress(n);
+      return !interrupted();  // a large video should not hold up Ctrl-C
+    });
     ::close(fd);
-    r.bytes += total;
-    if (interrupted() && n > 0) {
+    if (!d && d.error().kind == ErrorKind::interrupted) {
       --r.checked;  // this one was not finished
       r.interrupted = true;
       break;
     }
-    std::string got = h.finish_hex();
-    if (n < 0) r.problems.push_back({sha, "unreadable: " + errno_text(err)});
-    else if (size != 0 && total != size)
-      r.problems.push_back({sha, "wrong size: " + std::to_string(total) + " bytes, the catalogue says " + std::to_string(size)});
-    else if (got != sha) r.problems.push_back({sha, "corrupt: content hashes to " + got});
+    if (!d) r.problems.push_back({sha, "unreadable: " + d.error().message});
+    else if (size != 0 && d->size != size)
+      r.problems.push_back({sha, "wrong size: " + std::to_string(d->size) + " bytes, the catalogue says " + std::to_string(size)});
+    else if (d->sha256 != sha) r.problems.push_back({sha, "corrupt: content hashes to " + d->sha256});
   }
   return r;
 }

@@ -11,12 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/util/access.hpp"
 #include "core/util/result.hpp"
 #include "core/util/sha256.hpp"
 
 namespace eductl {
 
-enum class StoreAccess { read_only, read_write };
 
 // The one spelling of the store's layout: "ab/cd/<sha256>" below objects/. The content
 // store, a published snapshot tree and a USB export all use it.
@@ -92,7 +92,7 @@ class BlobStore {
   // read_only creates nothing; read_write creates the folders, and refuses a staging
   // folder that is a symbolic link (its target is not eductl's to write or clean).
   static Result<BlobStore> open(const std::filesystem::path& objects_dir, const std::filesystem::path& tmp_dir,
-                                StoreAccess access);
+                                Access access);
 
   std::filesystem::path object_path(const std::string& sha256) const;
   // True when the object is a regular file of exactly this size (a truncated or
