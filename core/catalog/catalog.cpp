@@ -136,11 +136,7 @@ std::int64_t Catalog::upsert_book(const BookRecord& book) {
   SQLite::Statement ins(*m_db,
                         "INSERT INTO books(publisher_code, package_id, source, current_revision, created_at) "
                         "VALUES(?, ?, ?, ?, ?)");
-  ins.bind(1, m.publisher_code);
-  ins.bind(2, book.package_id);
-  ins.bind(3, book.source);
-  ins.bind(4, book.revision);
-  ins.bind(5, now_utc());
+  db::bind_all(ins, m.publisher_code, book.package_id, book.source, book.revision, now_utc());
   ins.exec();
   return m_db->getLastInsertRowid();
 }

@@ -17,14 +17,8 @@ void upsert_facts(SQLite::Database& db, const VideoFacts& f) {
   SQLite::Statement q(db,
                       "INSERT OR REPLACE INTO media_facts (sha256, duration, width, height, video_codec, audio_codec, bitrate, probed_at) "
                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  q.bind(1, f.sha256);
-  q.bind(2, f.duration);
-  q.bind(3, f.width);
-  q.bind(4, f.height);
-  q.bind(5, f.video_codec);
-  q.bind(6, f.audio_codec);
-  q.bind(7, static_cast<std::int64_t>(f.bitrate));
-  q.bind(8, now_utc());
+  db::bind_all(q, f.sha256, f.duration, f.width, f.height, f.video_codec, f.audio_codec,
+               static_cast<std::int64_t>(f.bitrate), now_utc());
   q.exec();
 }
 

@@ -19,12 +19,7 @@ Status Catalog::record_mirror_snapshot(const MirrorSnapshotInfo& info) {
     SQLite::Statement q(*m_db,
                         "INSERT INTO mirror_snapshot (version, upstream, index_sha256, created, expires, synced_at) "
                         "VALUES (?, ?, ?, ?, ?, ?)");
-    q.bind(1, info.version);
-    q.bind(2, info.upstream);
-    q.bind(3, info.index_sha256);
-    q.bind(4, info.created);
-    q.bind(5, info.expires);
-    q.bind(6, info.synced_at);
+    db::bind_all(q, info.version, info.upstream, info.index_sha256, info.created, info.expires, info.synced_at);
     q.exec();
     tx.commit();
     return ok_status();

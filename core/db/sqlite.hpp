@@ -57,4 +57,12 @@ auto guarded(std::string_view what, const std::filesystem::path& file, F&& body)
   }
 }
 
+// Binds ARGS to a statement's parameters 1, 2, ... in order (the statement is a
+// SQLite::Statement; the caller includes SQLiteCpp).
+template <class Statement, class... Args>
+void bind_all(Statement& q, const Args&... args) {
+  int i = 0;
+  (q.bind(++i, args), ...);
+}
+
 }  // namespace eductl::db
