@@ -1,15 +1,14 @@
 #include "core/package/epub.hpp"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include <algorithm>
 #include <array>
 #include <map>
 #include <optional>
 #include <set>
 
+#include "core/package/epub_refs.hpp"
 #include "core/package/epub_url.hpp"
+#include "core/package/xml_doc.hpp"
 
 namespace eductl {
 namespace {
@@ -18,25 +17,6 @@ constexpr std::string_view k_container_ns = "urn:oasis:names:tc:opendocument:xml
 constexpr std::string_view k_opf_type = "application/oebps-package+xml";
 constexpr std::string_view k_opf_ns = "http://www.idpf.org/2007/opf";
 constexpr std::string_view k_dc_ns = "http://purl.org/dc/elements/1.1/";
-
-class XmlDoc {
- public:
-  explicit XmlDoc(const std::string& text) {
-    // No network, no entity expansion: package XML is untrusted.
-    m_doc = xmlReadMemory(text.data(), static_cast<int>(text.size()), "package.xml", nullptr,
-                          XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-  }
-  ~XmlDoc() {
-    if (m_doc) xmlFreeDoc(m_doc);
-  }
-  XmlDoc(const XmlDoc&) = delete;
-  XmlDoc& operator=(const XmlDoc&) = delete;
-  explicit operator bool() const { return m_doc != nullptr; }
-  xmlNodePtr root() const { return xmlDocGetRootElement(m_doc); }
-
- private:
-  xmlDocPtr m_doc = nullptr;
-};
 
 bool named(xmlNodePtr n, std::string_view local) {
   return n && n->type == XML_ELEMENT_NODE && local == reinterpret_cast<const char*>(n->name);
@@ -76,11 +56,60 @@ std::vector<xmlNodePtr> children(xmlNodePtr parent, std::string_view local, std:
   return out;
 }
 
+using Breach = std::function<void(std::string)>;
+
+bool is_blank(const xmlChar* text) {
+  for (const xmlChar* p = text; p && *p; ++p)
+    if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') return false;
+  return true;
+}
+
+std::string element_name(xmlNodePtr n) { return "<" + std::string(reinterpret_cast<const char*>(n->name)) + ">"; }
+
+// The element children of `parent`, each checked against `allowed` (local names in
+// `ns`); other elements and text other than white space break element-only content.
+std::vector<xmlNodePtr> model_children(xmlNodePtr parent, std::string_view ns,
+                                       std::initializer_list<std::string_view> allowed, const Breach& breach) {
+  std::vector<xmlNodePtr> out;
+  for (xmlNodePtr n = parent->children; n; n = n->next) {
+    if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) && !is_blank(n->content))
+      breach(element_name(parent) + " holds text; only elements are allowed in it");
+    if (n->type != XML_ELEMENT_NODE) continue;
+    const bool known = ns_of(n) == ns && std::any_of(allowed.begin(), allowed.end(), [&](std::string_view a) {
+                         return named(n, a);
+                       });
+    if (known) out.push_back(n);
+    else breach("element " + element_name(n) + " is not allowed in " + element_name(parent));
+  }
+  return out;
+}
+
+// OCF 3.3 "Container file" content model beyond the rootfiles (the schema EPUBCheck
+// checks, RSC-005): container = rootfiles, links?; links = link+ with href and rel;
+// rootfile and link are empty.
+void check_container_model(xmlNodePtr root, std::string_view ns, const Breach& breach) {
+  const auto kids = model_children(root, ns, {"rootfiles", "links"}, breach);
+  if (!kids.empty() && !named(kids.front(), "rootfiles") &&
+      std::any_of(kids.begin(), kids.end(), [](xmlNodePtr n) { return named(n, "rootfiles"); }))
+    breach("<rootfiles> must be the first child of <container>");
+  const auto links = std::count_if(kids.begin(), kids.end(), [](xmlNodePtr n) { return named(n, "links"); });
+  if (links > 1) breach("<container> holds " + std::to_string(links) + " <links>; at most one is allowed");
+  for (auto* kid : kids) {
+    const bool is_links = named(kid, "links");
+    const auto inner = model_children(kid, ns, {is_links ? "link" : "rootfile"}, breach);
+    if (is_links && inner.empty()) breach("<links> holds no <link>");
+    for (auto* leaf : inner) {
+      model_children(leaf, ns, {}, breach);
+      if (is_links && (!attr(leaf, "href") || !attr(leaf, "rel"))) breach("<link> needs both href and rel");
+    }
+  }
+}
+
 // The first rootfile of the package document type, and the content-model
 // breaches of OCF 3.3 "Container file": root `container` in its namespace,
 // version 1.0, exactly one `rootfiles`, at least one `rootfile`, each with
 // full-path and media-type, the first one a package document.
-std::string read_container(xmlNodePtr root, const std::function<void(std::string)>& breach) {
+std::string read_container(xmlNodePtr root, const Breach& breach) {
   if (!named(root, "container") || ns_of(root) != k_container_ns)
     breach("the root element is not <container> in namespace " + std::string(k_container_ns));
   else if (attr(root, "version") != "1.0")
@@ -88,6 +117,7 @@ std::string read_container(xmlNodePtr root, const std::function<void(std::string
   // Children are looked up in the root's own namespace, so one wrong namespace
   // is one finding and the package document is still found.
   const std::string_view ns = root ? ns_of(root) : k_container_ns;
+  if (root) check_container_model(root, ns, breach);
   const auto sets = children(root, "rootfiles", ns);
   if (sets.size() != 1) breach("<container> must hold exactly one <rootfiles>, not " + std::to_string(sets.size()));
   std::vector<xmlNodePtr> rootfiles;
@@ -124,6 +154,9 @@ struct OpfContext {
   std::string base;  // its folder, with a trailing '/' unless at the root
   std::set<std::string> present;
   Findings* out;
+  const RemoteUses* uses = nullptr;
+  bool scripted = false;         // some document is scripted: scripts may fetch remote resources
+  std::set<std::string> spine{};  // idrefs of the spine
   bool epub3 = true;  // version 3.x: a nav document and dcterms:modified are required
   std::string where(std::string_view inner) const { return outer + "!" + std::string(inner); }
   void add(std::string_view code, std::string_view inner, std::string message) const {
@@ -179,6 +212,32 @@ void check_package_head(OpfContext& c, xmlNodePtr root) {
               " <meta property=\"dcterms:modified\">; exactly one is required");
 }
 
+// EPUB 3.3 "Resource locations" for a remote manifest item that is not audio, video or
+// a font by media type (EPUBCheck OPF-018, RSC-006, RSC-006b): a spine item must be
+// inside; so must anything referenced as an image, frame, stylesheet, script or object
+// data. A font reference makes any type a font. What only an object's param names, or
+// what nothing references in a scripted book, a script or plug-in may fetch: allowed,
+// but nothing here can verify it, hence a warning.
+void check_remote_item(const OpfContext& c, const std::string& id, const std::string& url, const std::string& label) {
+  const unsigned use = c.uses ? c.uses->of(url) : 0;
+  const std::string inside = "; only audio, video and fonts may be remote, this must be inside the EPUB";
+  if (c.spine.count(id))
+    c.add("EPUB-REMOTE-RESOURCE", c.path, label + " is remote and in the spine" + inside);
+  else if (use & k_remote_other)
+    c.add("EPUB-REMOTE-RESOURCE", c.path,
+          label + " is remote and a content document uses it other than as audio, video or a font" + inside);
+  else if (use & (k_remote_font | k_remote_media))
+    return;
+  else if (use & k_remote_param)
+    c.add("EPUB-REMOTE-UNVERIFIED", c.path,
+          label + " is remote and only an object's <param> names it; check that the plug-in may fetch it");
+  else if (c.scripted)
+    c.add("EPUB-REMOTE-UNVERIFIED", c.path,
+          label + " is remote and no content document references it; check that a script fetches it");
+  else
+    c.add("EPUB-REMOTE-RESOURCE", c.path, label + " is remote but nothing uses it as audio, video or a font" + inside);
+}
+
 // Manifest items: each resource inside the container (or remote where allowed),
 // present, and declared once (EPUB 3.3 "The manifest element"; EPUBCheck
 // OPF-074).
@@ -196,14 +255,12 @@ std::set<std::string> check_manifest(const OpfContext& c, xmlNodePtr root) {
     ids.insert(id);
     if (href.empty()) continue;
     const ResolvedHref r = resolve_href(c.base, href);
-    const std::string label = "manifest item \"" + id + "\" (" + href + ")";
+    const std::string label = "manifest item \"" + id + "\" (" + href + ", " + type + ")";
     if (r.kind == HrefKind::outside) {
       c.add("EPUB-HREF-OUTSIDE", c.path, label + " " + r.why);
       continue;
     }
-    if (r.kind == HrefKind::remote && !may_be_remote(type))
-      c.add("EPUB-REMOTE-RESOURCE", c.path,
-            label + " is remote, but only audio, video and fonts may be; " + type + " must be inside the EPUB");
+    if (r.kind == HrefKind::remote && !may_be_remote(type)) check_remote_item(c, id, r.target, label);
     auto [first, fresh] = declared.emplace(r.target, id);
     if (!fresh)
       c.add("EPUB-MANIFEST-DUPLICATE", c.path, label + " declares the same resource as item \"" + first->second + "\"");
@@ -217,6 +274,19 @@ std::set<std::string> check_manifest(const OpfContext& c, xmlNodePtr root) {
   if (c.epub3 && navs != 1)
     c.add("EPUB-NAV", c.path, std::to_string(navs) + " manifest items have properties=\"nav\"; exactly one must");
   return ids;
+}
+
+// What the remote-resource rule needs before the manifest is read: the spine's
+// idrefs, and whether any item is scripted (its manifest properties, or a script
+// element seen in a content document).
+void read_spine_and_scripts(OpfContext& c, xmlNodePtr root) {
+  std::vector<xmlNodePtr> itemrefs, items;
+  collect(root, "itemref", itemrefs);
+  for (auto* ref : itemrefs) c.spine.insert(id_attr(ref, "idref"));
+  collect(root, "item", items);
+  c.scripted = (c.uses && c.uses->scripts) || std::any_of(items.begin(), items.end(), [](xmlNodePtr n) {
+                 return has_token(attr(n, "properties").value_or(""), "scripted");
+               });
 }
 
 // Every id of the package document is unique after whitespace normalisation
@@ -265,10 +335,11 @@ std::string rootfile_path(const std::string& container_xml) {
 
 Findings check_epub_structure(std::string_view outer, const std::vector<std::string>& names,
                               const std::string* container_xml,
-                              const std::function<const std::string*(const std::string&)>& file_text) {
+                              const std::function<const std::string*(const std::string&)>& file_text,
+                              const RemoteUses& uses) {
   Findings out;
   OpfContext c{
-      .outer = std::string(outer), .path = {}, .base = {}, .present = {names.begin(), names.end()}, .out = &out};
+      .outer = std::string(outer), .path = {}, .base = {}, .present = {names.begin(), names.end()}, .out = &out, .uses = &uses};
   const std::string container(k_container_path);
   if (!container_xml) {
     c.add("EPUB-CONTAINER", container, "META-INF/container.xml is missing");
@@ -305,6 +376,7 @@ Findings check_epub_structure(std::string_view outer, const std::vector<std::str
     return out;
   }
   check_package_head(c, pkg.root());
+  read_spine_and_scripts(c, pkg.root());
   std::set<std::string> seen_ids;
   check_ids(c, pkg.root(), seen_ids);
   check_spine(c, pkg.root(), check_manifest(c, pkg.root()));

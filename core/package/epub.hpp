@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/findings/finding.hpp"
+#include "core/package/epub_refs.hpp"
 
 namespace eductl {
 
@@ -23,8 +24,11 @@ std::string rootfile_path(const std::string& container_xml);
 // Findings for an EPUB whose file entries are `names` (UTF-8, container order),
 // `container_xml` (null when absent) and the texts `file_text` returns (null
 // when the entry is absent or was not kept). Entries are named "outer!path".
+// `uses` says how the content documents reference remote resources (EPUB 3.3
+// "Resource locations").
 Findings check_epub_structure(std::string_view outer_entry, const std::vector<std::string>& names,
                               const std::string* container_xml,
-                              const std::function<const std::string*(const std::string&)>& file_text);
+                              const std::function<const std::string*(const std::string&)>& file_text,
+                              const RemoteUses& uses = RemoteUses{});
 
 }  // namespace eductl

@@ -1,9 +1,8 @@
 #include "core/package/ocf_names.hpp"
 
-#include <utf8proc.h>
-
 #include <cstdio>
 #include <map>
+#include <vector>
 
 #include "core/util/text.hpp"
 
@@ -34,11 +33,39 @@ constexpr ForbiddenRange k_forbidden[] = {
     {0xE000, 0xF8FF, "a private use character"},
     {0xFDD0, 0xFDEF, "a non-character"},
     {0xFFF0, 0xFFFF, "a specials character"},
-    {0xE0000, 0xE007F, "a tag character"},
+    {0xE0000, 0xE007F, "a tag character outside an emoji tag sequence"},
     {0xF0000, 0x10FFFF, "a supplementary private use character"},
 };
 
 bool is_plane_end_nonchar(long cp) { return (cp & 0xFFFE) == 0xFFFE; }
+
+constexpr long k_tag_spec_first = 0xE0020;
+constexpr long k_tag_spec_last = 0xE007E;
+constexpr long k_cancel_tag = 0xE007F;
+
+// A tag base of UTS #51 (ED-14a): an emoji, possibly followed by VS16 or a skin-tone
+// modifier. Judged by the blocks that hold emoji; flags such as England's are black
+// flag U+1F3F4 plus tags.
+bool is_emoji_tag_base(long cp) {
+  return (cp >= 0x1F000 && cp <= 0x1FAFF) || (cp >= 0x2300 && cp <= 0x23FF) || (cp >= 0x2600 && cp <= 0x27BF) ||
+         (cp >= 0x2B00 && cp <= 0x2BFF) || cp == 0xFE0F;
+}
+
+// OCF forbids tag characters, except U+E0020-U+E007F inside an emoji tag sequence
+// (UTS #51 ED-14a: a tag base, one or more tag specs U+E0020-U+E007E, then CANCEL TAG
+// U+E007F), as in the flag of England. Marks the code points of every such sequence.
+std::vector<bool> in_emoji_tag_sequence(const std::vector<long>& cps) {
+  std::vector<bool> in(cps.size(), false);
+  for (std::size_t i = 1; i < cps.size(); ++i) {
+    if (!is_emoji_tag_base(cps[i - 1])) continue;
+    std::size_t end = i;
+    while (end < cps.size() && cps[end] >= k_tag_spec_first && cps[end] <= k_tag_spec_last) ++end;
+    if (end == i || end == cps.size() || cps[end] != k_cancel_tag) continue;
+    for (std::size_t k = i; k <= end; ++k) in[k] = true;
+    i = end;
+  }
+  return in;
+}
 
 std::string describe(long cp) {
   for (const auto& r : k_forbidden)
@@ -75,15 +102,21 @@ void check_name(const std::string& where, std::string_view path, Findings& out) 
 }  // namespace
 
 long forbidden_ocf_char(std::string_view name) {
-  long found = -1;
+  std::vector<long> cps;
   const bool valid = for_each_codepoint(name, [&](char32_t c, std::string_view) {
-    const auto cp = static_cast<utf8proc_int32_t>(c);
-    for (const auto& r : k_forbidden)
-      if (cp >= r.first && cp <= r.last) found = cp;
-    if (found < 0 && is_plane_end_nonchar(cp)) found = cp;
-    return found < 0;
+    cps.push_back(static_cast<long>(c));
+    return true;
   });
-  return valid ? found : -1;
+  if (!valid) return -1;
+  const std::vector<bool> tagged = in_emoji_tag_sequence(cps);
+  for (std::size_t i = 0; i < cps.size(); ++i) {
+    const long cp = cps[i];
+    if (tagged[i]) continue;
+    for (const auto& r : k_forbidden)
+      if (cp >= r.first && cp <= r.last) return cp;
+    if (is_plane_end_nonchar(cp)) return cp;
+  }
+  return -1;
 }
 
 Findings check_ocf_names(std::string_view outer, const std::vector<std::string>& paths) {

@@ -1,5 +1,6 @@
 #include "core/package/zip_inspect.hpp"
 
+#include <functional>
 #include <map>
 
 #include "core/package/epub.hpp"
@@ -98,6 +99,24 @@ class SmallFiles {
   std::map<std::string, std::string> m_texts;
 };
 
+// Reads an entry to its end, so libarchive checks its CRC-32: a damaged chapter is
+// found, not only a damaged OPF. The bytes count against a bound; `take` sees each block.
+Status read_entry(EntryData& data, std::uint64_t& unpacked, std::uint64_t max_unpacked,
+                  const std::function<void(std::string_view)>& take) {
+  const void* block;
+  std::size_t size;
+  for (;;) {
+    auto more = data.next_block(&block, &size);
+    if (!more) return more.error();
+    if (!*more) return ok_status();
+    unpacked += size;
+    if (unpacked > max_unpacked)
+      return make_error(ErrorKind::bad_input,
+                        "unpacks to more than " + human_bytes(max_unpacked) + " (zip bomb guard); reading stopped");
+    take(std::string_view(static_cast<const char*>(block), size));
+  }
+}
+
 }  // namespace
 
 ZipInspectResult inspect_nested_zip(std::string_view outer, std::string_view head, ReadCallback read,
@@ -108,6 +127,7 @@ ZipInspectResult inspect_nested_zip(std::string_view outer, std::string_view hea
   Findings epub_zip;  // zip-level problems, as the EPUB reading words them
   std::vector<std::string> names;
   SmallFiles small(limits.max_small_file);
+  RemoteUses uses;  // how content documents reference remote resources
   std::uint64_t unpacked = 0;
   auto both = [&](const std::string& name, std::string message) {
     epub_zip.push_back(make_finding("EPUB-CORRUPT", o + "!" + name, message));
@@ -133,26 +153,19 @@ ZipInspectResult inspect_nested_zip(std::string_view outer, std::string_view hea
         both(name, "link or special file inside the bundle");
       if (e.type != EntryType::file) return ok_status();
       names.push_back(name);
-      // Every entry is read to its end, so libarchive checks its CRC-32: a damaged
-      // chapter is found, not only a damaged OPF. The bytes count against a bound.
-      std::string text;
       bool keep = small.wanted(name);
-      const void* block;
-      std::size_t size;
-      for (;;) {
-        auto more = data.next_block(&block, &size);
-        if (!more) return more.error();
-        if (!*more) break;
-        unpacked += size;
-        if (unpacked > limits.max_unpacked)
-          return make_error(ErrorKind::bad_input, "unpacks to more than " + human_bytes(limits.max_unpacked) +
-                                                      " (zip bomb guard); reading stopped");
-        if (keep) {
-          text.append(static_cast<const char*>(block), size);
-          keep = small.keep_growing(name, text);
-          if (!keep) std::string().swap(text);
-        }
-      }
+      ContentKind scan = content_kind(name);
+      std::string text;
+      Status read = read_entry(data, unpacked, limits.max_unpacked, [&](std::string_view block) {
+        if (!keep && scan == ContentKind::none) return;
+        text.append(block);
+        if (keep) keep = small.keep_growing(name, text);
+        if (text.size() > limits.max_small_file) scan = ContentKind::none;
+        if (!keep && scan == ContentKind::none) std::string().swap(text);
+      });
+      if (!read) return read;
+      if (scan == ContentKind::css) uses.scan_css(text);
+      if (scan == ContentKind::markup) uses.scan_markup(text);
       if (keep) small.store(name, std::move(text));
       return ok_status();
     });
@@ -168,7 +181,7 @@ ZipInspectResult inspect_nested_zip(std::string_view outer, std::string_view hea
   Findings names_found = check_ocf_names(o, names);
   r.epub.insert(r.epub.end(), names_found.begin(), names_found.end());
   Findings xml_found = check_epub_structure(o, names, small.find(std::string(k_container_path)),
-                                            [&](const std::string& path) { return small.find(path); });
+                                            [&](const std::string& path) { return small.find(path); }, uses);
   r.epub.insert(r.epub.end(), xml_found.begin(), xml_found.end());
   // An EPUB is read as EPUB; its zip-level problems are part of that reading too.
   r.epub.insert(r.epub.end(), epub_zip.begin(), epub_zip.end());

@@ -346,3 +346,155 @@ TEST_CASE("EPUB entry names are judged by OCF's rules, not the package path rule
   CHECK(epub_holding(std::string(200, 'd') + "/" + std::string(200, 'e')).empty());
   CHECK(codes(epub_holding("../x.xhtml")) == std::vector<std::string>{"EPUB-CORRUPT"});
 }
+
+TEST_CASE("EPUB container.xml: elements the OCF schema does not allow", "[media][epub][container]") {
+  const std::vector<std::string> names = {"mimetype", "META-INF/container.xml", "p.opf", "c.xhtml"};
+  const std::string opf = k_opf_head +
+                          R"(<manifest><item id="c" href="c.xhtml" media-type="application/xhtml+xml" properties="nav"/>)"
+                          R"(</manifest><spine><itemref idref="c"/></spine></package>)";
+  auto run = [&](const std::string& inner) {
+    const std::string container =
+        R"(<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">)" + inner + "</container>";
+    return check_epub_structure("b.epub", names, &container,
+                                [&](const std::string& p) { return p == "p.opf" ? &opf : nullptr; });
+  };
+  const std::string rootfiles =
+      R"(<rootfiles><rootfile full-path="p.opf" media-type="application/oebps-package+xml"/></rootfiles>)";
+  const std::string links = R"(<links><link href="meta.xml" rel="metadata"/></links>)";
+  const std::vector<std::string> model = {"EPUB-CONTAINER-MODEL"};
+  CHECK(run(rootfiles).empty());
+  CHECK(run("\n  " + rootfiles + "\n  " + links + "\n<!-- a comment -->").empty());
+  auto f = run("<foo/>" + rootfiles);  // EPUBCheck's ocf-container-content-model-error
+  REQUIRE(codes(f) == model);
+  CHECK(f[0].entry == "b.epub!META-INF/container.xml");
+  CHECK(f[0].message.find("<foo>") != std::string::npos);
+  CHECK(codes(run(rootfiles + "<x:foo xmlns:x=\"urn:x\"/>")) == model);
+  CHECK(codes(run(R"(<rootfiles><rootfile full-path="p.opf" media-type="application/oebps-package+xml"/><foo/></rootfiles>)")) ==
+        model);
+  CHECK(codes(run(R"(<rootfiles><rootfile full-path="p.opf" media-type="application/oebps-package+xml"><x/></rootfile></rootfiles>)")) ==
+        model);
+  CHECK(codes(run(rootfiles + "stray text")) == model);
+  CHECK(codes(run(links + rootfiles)) == model);
+  CHECK(codes(run(rootfiles + "<links/>")) == model);
+  CHECK(codes(run(rootfiles + R"(<links><link href="meta.xml"/></links>)")) == model);
+}
+
+TEST_CASE("OCF file names: tag characters only inside an emoji tag sequence", "[media][epub][ocf]") {
+  const std::string flag = "\xF0\x9F\x8F\xB4";  // U+1F3F4 black flag
+  const std::string tags = "\xF3\xA0\x81\xA7\xF3\xA0\x81\xA2\xF3\xA0\x81\xA5\xF3\xA0\x81\xAE\xF3\xA0\x81\xA7";  // gbeng
+  const std::string cancel = "\xF3\xA0\x81\xBF";  // U+E007F
+  CHECK(forbidden_ocf_char("content_" + flag + tags + cancel + ".xhtml") == -1);  // EPUBCheck's emoji tag fixture
+  CHECK(forbidden_ocf_char(flag + tags + cancel + flag + tags + cancel) == -1);
+  CHECK(forbidden_ocf_char(flag + tags + ".xhtml") == 0xE0067);           // no CANCEL TAG
+  CHECK(forbidden_ocf_char("a" + tags + cancel) == 0xE0067);              // no emoji base
+  CHECK(forbidden_ocf_char(flag + cancel) == 0xE007F);                    // no tag spec
+  CHECK(forbidden_ocf_char(flag + "\xF3\xA0\x80\x81" + cancel) == 0xE0001);  // LANGUAGE TAG is no tag spec
+  CHECK(check_ocf_names("b.epub", {"EPUB/content_" + flag + tags + cancel + ".xhtml"}).empty());
+}
+
+TEST_CASE("EPUB remote references: how content documents use remote URLs", "[media][epub][remote]") {
+  RemoteUses u;
+  u.scan_css("/* url(https://x.example/comment) */ @import url(\"https://css.example/a.css\");\n"
+             "@import 'https://css.example/b.css';\n"
+             "@font-face { font-family: K; src: url(https://f.example/k) format('woff2'), local(K); }\n"
+             "@media print { @font-face { src: url( 'https://f.example/p' ); } h1 { background: url(https://i.example/bg.png); } }\n"
+             "p { background: url(images/local.png); }");
+  CHECK(u.of("https://css.example/a.css") == k_remote_other);
+  CHECK(u.of("https://css.example/b.css") == k_remote_other);
+  CHECK(u.of("https://f.example/k") == k_remote_font);
+  CHECK(u.of("https://f.example/p") == k_remote_font);
+  CHECK(u.of("https://i.example/bg.png") == k_remote_other);
+  CHECK(u.of("https://x.example/comment") == 0);
+  CHECK(u.by_url.size() == 5);
+  CHECK_FALSE(u.scripts);
+
+  RemoteUses m;
+  m.scan_markup(R"~(<?xml-stylesheet href="https://css.example/svg.css"?>)~"
+                R"~(<html xmlns="http://www.w3.org/1999/xhtml"><head><link rel="stylesheet" href="https://css.example/h.css"/>)~"
+                R"~(<link rel="author" href="https://people.example/me"/>)~"
+                R"~(<style>@font-face { src: url(https://f.example/in-style); }</style></head><body>&nbsp;)~"
+                R"~(<a href="https://web.example/">web</a><img src="https://i.example/a.png#x" alt=""/>)~"
+                R"~(<audio src="https://m.example/a.mp3"/><video poster="https://i.example/p.jpg"><source src="https://m.example/v.mp4"/></video>)~"
+                R"~(<object data="https://o.example/o"><param name="movie" value="https://o.example/m.swf"/></object>)~"
+                R"~(<p style="background: url(https://i.example/s.png)">x</p><script>var u = "https://s.example/d";</script>)~"
+                R"~(<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><font-face><font-face-src>)~"
+                R"~(<font-face-uri xlink:href="https://f.example/svg-font"/></font-face-src></font-face></svg></body></html>)~");
+  CHECK(m.scripts);
+  CHECK(m.of("https://css.example/svg.css") == k_remote_other);
+  CHECK(m.of("https://css.example/h.css") == k_remote_other);
+  CHECK(m.of("https://people.example/me") == 0);
+  CHECK(m.of("https://f.example/in-style") == k_remote_font);
+  CHECK(m.of("https://web.example/") == 0);
+  CHECK(m.of("https://i.example/a.png") == k_remote_other);
+  CHECK(m.of("https://m.example/a.mp3") == k_remote_media);
+  CHECK(m.of("https://i.example/p.jpg") == k_remote_other);
+  CHECK(m.of("https://m.example/v.mp4") == k_remote_media);
+  CHECK(m.of("https://o.example/o") == k_remote_other);
+  CHECK(m.of("https://o.example/m.swf") == k_remote_param);
+  CHECK(m.of("https://i.example/s.png") == k_remote_other);
+  CHECK(m.of("https://s.example/d") == 0);
+  CHECK(m.of("https://f.example/svg-font") == k_remote_font);
+  CHECK(content_kind("OEBPS/Style.CSS") == ContentKind::css);
+  CHECK(content_kind("OEBPS/c.xhtml") == ContentKind::markup);
+  CHECK(content_kind("OEBPS/cover.svg") == ContentKind::markup);
+  CHECK(content_kind("OEBPS/a.png") == ContentKind::none);
+}
+
+TEST_CASE("EPUB remote manifest items: allowed by use, refused by use", "[media][epub][remote]") {
+  const std::string container =
+      R"(<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>)"
+      R"(<rootfile full-path="p.opf" media-type="application/oebps-package+xml"/></rootfiles></container>)";
+  const std::vector<std::string> names = {"p.opf", "c.xhtml"};
+  auto run = [&](const std::string& items, const RemoteUses& uses, const std::string& c_props = "nav") {
+    const std::string opf = k_opf_head + R"(<manifest><item id="c" href="c.xhtml" media-type="application/xhtml+xml" properties=")" +
+                            c_props + "\"/>" + items + R"(</manifest><spine><itemref idref="c"/></spine></package>)";
+    return codes(check_epub_structure("b.epub", names, &container,
+                                      [&](const std::string& p) { return p == "p.opf" ? &opf : nullptr; }, uses));
+  };
+  const std::string font = R"(<item id="f" href="https://f.example/k" media-type="application/vnd.dafont"/>)";
+  const std::string svg = R"(<item id="f" href="https://f.example/k" media-type="image/svg+xml"/>)";
+  RemoteUses none, as_font, as_font_and_img, as_param, as_media, scripted;
+  as_font.by_url["https://f.example/k"] = k_remote_font;
+  as_font_and_img.by_url["https://f.example/k"] = k_remote_font | k_remote_other;
+  as_param.by_url["https://f.example/k"] = k_remote_param;
+  as_media.by_url["https://f.example/k"] = k_remote_media;
+  scripted.scripts = true;
+  const std::vector<std::string> refused = {"EPUB-REMOTE-RESOURCE"}, unverified = {"EPUB-REMOTE-UNVERIFIED"};
+  CHECK(run(font, as_font).empty());
+  CHECK(run(svg, as_font).empty());
+  CHECK(run(svg, as_media).empty());
+  CHECK(run(R"(<item id="w" href="https://f.example/w.woff2" media-type="font/woff2"/>)", none).empty());
+  CHECK(run(svg, none) == refused);
+  CHECK(run(svg, as_font_and_img) == refused);
+  CHECK(run(svg, as_param) == unverified);
+  CHECK(run(svg, scripted) == unverified);
+  CHECK(run(svg, none, "nav scripted") == unverified);
+  // A remote item in the spine is refused whatever uses it.
+  const std::string opf = k_opf_head + R"(<manifest><item id="c" href="c.xhtml" media-type="application/xhtml+xml" properties="nav scripted"/>)"
+                          R"(<item id="r" href="https://w.example/r.xhtml" media-type="application/xhtml+xml"/>)"
+                          R"(</manifest><spine><itemref idref="c"/><itemref idref="r"/></spine></package>)";
+  CHECK(codes(check_epub_structure("b.epub", names, &container,
+                                   [&](const std::string& p) { return p == "p.opf" ? &opf : nullptr; }, scripted)) == refused);
+}
+
+TEST_CASE("EPUB read from a zip stream: remote resources and tag sequences", "[media][epub][remote]") {
+  using fixtures::EpubDefect;
+  CHECK(epub_with(EpubDefect::remote_font_css).empty());
+  CHECK(epub_with(EpubDefect::remote_font_svg).empty());
+  CHECK(epub_with(EpubDefect::remote_svg_font).empty());
+  CHECK(epub_with(EpubDefect::emoji_tag_name).empty());
+  const std::pair<EpubDefect, std::vector<std::string>> cases[] = {
+      {EpubDefect::remote_font_also_img, {"EPUB-REMOTE-RESOURCE"}},
+      {EpubDefect::remote_img_scripted, {"EPUB-REMOTE-RESOURCE"}},
+      {EpubDefect::remote_for_script, {"EPUB-REMOTE-UNVERIFIED"}},
+      {EpubDefect::remote_object_param, {"EPUB-REMOTE-UNVERIFIED"}},
+      {EpubDefect::tag_char_name, {"EPUB-FILENAME-CHAR"}},
+      {EpubDefect::container_unknown_element, {"EPUB-CONTAINER-MODEL"}},
+      {EpubDefect::container_no_rootfiles, {"EPUB-CONTAINER-MODEL", "EPUB-CONTAINER-MODEL", "EPUB-CONTAINER"}},
+      {EpubDefect::container_empty_rootfiles, {"EPUB-CONTAINER-MODEL", "EPUB-CONTAINER"}},
+  };
+  for (const auto& [defect, want] : cases) {
+    INFO(static_cast<int>(defect));
+    CHECK(codes(epub_with(defect)) == want);
+  }
+}
