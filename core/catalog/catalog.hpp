@@ -118,6 +118,14 @@ struct RenditionBlob {
   std::uint64_t size = 0;
 };
 
+// What usage reports need of a catalogue file or book: the current revision's dimensions
+// and, for a blob, the lesson that uses it and the resource kind.
+struct UsageFacts {
+  std::string subject, grade, stage, edition, publisher_code, package_id, title;
+  std::string lesson_key;     // a blob used by exactly one lesson; "" otherwise
+  std::string resource_kind;  // a blob: its lesson resources' kind when they agree, else its role
+};
+
 enum class CatalogAccess { read_only, read_write };
 
 class Catalog {
@@ -175,6 +183,12 @@ class Catalog {
 
   // Every book with its current revision's digest.
   Result<std::vector<BookDigest>> current_digests() const;
+
+  // Usage (catalog_usage.cpp). A blob several books share counts for the current
+  // revision of the oldest book; nullopt when no revision has the blob / no such book.
+  Result<std::optional<UsageFacts>> usage_facts_of_blob(const std::string& sha256) const;
+  // BOOK is "CODE/package_id", or a bare package_id of a book without publisher code.
+  Result<std::optional<UsageFacts>> usage_facts_of_book(const std::string& book) const;
 
  private:
   Catalog(std::unique_ptr<SQLite::Database> db, std::filesystem::path file);
