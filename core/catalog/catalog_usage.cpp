@@ -2,14 +2,25 @@
 // book reference stands for (core/usage/resolve.cpp turns request paths into these).
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <string>
+#include <string_view>
+
 #include "core/catalog/catalog.hpp"
 #include "core/db/sqlite.hpp"
 
 namespace eductl {
 namespace {
 
-constexpr const char* k_revision_columns =
+constexpr std::string_view k_revision_columns =
     "SELECT r.subject, r.grade_from, r.grade_to, r.stage, r.edition, b.publisher_code, b.package_id, r.title, r.id";
+
+// The revision columns (read by revision_facts) followed by the rest of a query.
+std::string revision_query(std::string_view rest) {
+  std::string sql;
+  sql.reserve(k_revision_columns.size() + rest.size());
+  sql.append(k_revision_columns).append(rest);
+  return sql;
+}
 
 std::string grade_text(const SQLite::Column& from, const SQLite::Column& to) {
   if (from.isNull()) return {};
@@ -33,10 +44,9 @@ UsageFacts revision_facts(SQLite::Statement& q) {
 
 Result<std::optional<UsageFacts>> Catalog::usage_facts_of_blob(const std::string& sha256) const {
   return db::guarded("cannot read the catalogue", m_file, [&]() -> Result<std::optional<UsageFacts>> {
-    SQLite::Statement q(*m_db, std::string(k_revision_columns) +
-                                   ", f.path, f.role FROM files f JOIN revisions r ON r.id = f.revision_id "
-                                   "JOIN books b ON b.id = r.book_id WHERE f.sha256 = ? "
-                                   "ORDER BY (r.revision = b.current_revision) DESC, b.id, r.id LIMIT 1");
+    SQLite::Statement q(*m_db, revision_query(", f.path, f.role FROM files f JOIN revisions r ON r.id = f.revision_id "
+                                              "JOIN books b ON b.id = r.book_id WHERE f.sha256 = ? "
+                                              "ORDER BY (r.revision = b.current_revision) DESC, b.id, r.id LIMIT 1"));
     q.bind(1, sha256);
     if (!q.executeStep()) return std::optional<UsageFacts>();
     UsageFacts f = revision_facts(q);
@@ -61,10 +71,9 @@ Result<std::optional<UsageFacts>> Catalog::usage_facts_of_blob(const std::string
 
 Result<std::optional<UsageFacts>> Catalog::usage_facts_of_book(const std::string& book) const {
   return db::guarded("cannot read the catalogue", m_file, [&]() -> Result<std::optional<UsageFacts>> {
-    SQLite::Statement q(*m_db, std::string(k_revision_columns) +
-                                   " FROM books b JOIN revisions r ON r.book_id = b.id AND r.revision = b.current_revision "
-                                   "WHERE (b.publisher_code || '/' || b.package_id) = ? "
-                                   "OR (b.package_id = ? AND b.publisher_code = '') LIMIT 1");
+    SQLite::Statement q(*m_db, revision_query(" FROM books b JOIN revisions r ON r.book_id = b.id AND r.revision = "
+                                              "b.current_revision WHERE (b.publisher_code || '/' || b.package_id) = ? "
+                                              "OR (b.package_id = ? AND b.publisher_code = '') LIMIT 1"));
     q.bind(1, book);
     q.bind(2, book);
     if (!q.executeStep()) return std::optional<UsageFacts>();
