@@ -61,9 +61,13 @@ nlohmann::json report_json(const usage::Report& r) {
 
 namespace {
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
+// RFC 4180 quoting, and OWASP's defence against formula injection: a text cell that a
+// spreadsheet would read as a formula (= + - @, or TAB / CR first) gets a leading
+// apostrophe and quotes. Numbers are written as numbers.
+std::string csv_text(const std::string& s) {
+  const bool formula = !s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos;
+  if (!formula && s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = formula ? "\"'" : "\"";
   for (char c : s) {
     if (c == '"') out += '"';
     out += c;
@@ -82,8 +86,8 @@ void print_csv(std::ostream& out, const usage::Report& r) {
   for (const auto& row : r.rows) {
     std::vector<std::string> cells = row.keys;
     for (const auto& [i, col] : names) cells.push_back(region_name_of(row.keys[i]));
-    for (std::uint64_t v : {row.m.views, row.m.visitors, row.m.bytes, row.m.watch_seconds}) cells.push_back(std::to_string(v));
-    for (std::size_t i = 0; i < cells.size(); ++i) out << (i ? "," : "") << csv_field(cells[i]);
+    for (std::size_t i = 0; i < cells.size(); ++i) out << (i ? "," : "") << csv_text(cells[i]);
+    for (std::uint64_t v : {row.m.views, row.m.visitors, row.m.bytes, row.m.watch_seconds}) out << ',' << v;
     out << "\r\n";
   }
 }

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <limits>
+#include <optional>
 
 #include "commands/common.hpp"
 #include "commands/progress.hpp"
@@ -48,6 +49,83 @@ nlohmann::json summary_json(const usage::IngestSummary& s, const std::vector<Err
           {"views", s.views},                  {"bytes", s.bytes},   {"malformed_samples", samples}};
 }
 
+// Oldest first (by each file's first line), whatever order the shell gave; files
+// without a readable first line keep their place after the dated ones.
+std::vector<std::string> oldest_first(usage::Ingester& ing, const std::vector<std::string>& logs) {
+  std::vector<std::pair<std::int64_t, std::string>> keyed;
+  for (const std::string& f : logs)
+    keyed.emplace_back(ing.first_line_time(f).value_or(std::numeric_limits<std::int64_t>::max()), f);
+  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (auto& [t, f] : keyed) out.push_back(std::move(f));
+  return out;
+}
+
+void print_summary_text(std::ostream& out, const usage::IngestSummary& summary) {
+  for (const auto& f : summary.files) {
+    out << pad_right(f.status, 10) << ' ' << printable(f.file) << ": " << group_thousands(f.lines) << " lines";
+    if (f.lines) out << " (" << classes_text(f.classes) << "), " << group_thousands(f.views) << " views, "
+                     << human_bytes(f.bytes);
+    if (f.skipped_bytes) out << "; " << human_bytes(f.skipped_bytes) << " read before";
+    if (f.pending_tail) out << "; an unfinished last line waits for the next ingest";
+    out << '\n';
+  }
+  // A few samples in the text report; --json has up to 20.
+  const std::size_t shown = std::min<std::size_t>(summary.samples.size(), 5);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto& m = summary.samples[i];
+    out << "  " << printable(m.file) << ":" << m.line << ": " << m.code << " " << m.reason << '\n';
+  }
+  const std::uint64_t malformed = summary.classes[static_cast<std::size_t>(LineClass::malformed)];
+  if (malformed > shown) out << "  (" << group_thousands(malformed - shown) << " more malformed lines)\n";
+  if (summary.files.size() > 1)
+    out << "total: " << group_thousands(summary.lines) << " lines (" << classes_text(summary.classes) << "), "
+        << group_thousands(summary.views) << " views, " << human_bytes(summary.bytes) << '\n';
+}
+
+// More than half of a file's lines malformed: most likely the wrong --format.
+void warn_mostly_malformed(const Context& ctx, const usage::IngestSummary& summary) {
+  for (const auto& f : summary.files) {
+    const std::uint64_t bad = f.classes[static_cast<std::size_t>(LineClass::malformed)];
+    if (f.lines && bad * 2 > f.lines)
+      ctx.warn(printable(f.file) + ": " + group_thousands(bad) + " of " + group_thousands(f.lines) +
+               " lines are malformed; is --format right?");
+  }
+}
+
+struct IngestRun {
+  usage::IngestSummary summary;
+  std::vector<Error> errors;
+  std::optional<Error> interrupted;
+};
+
+IngestRun ingest_files(const Context& ctx, usage::Ingester& ing, const std::vector<std::string>& logs) {
+  std::uint64_t total = 0;
+  for (const std::string& f : logs) {
+    struct stat st{};
+    if (f != "-" && ::stat(f.c_str(), &st) == 0) total += static_cast<std::uint64_t>(st.st_size);
+  }
+  ProgressLine progress(ctx, {"ingest", "files", logs.size(), total});
+  IngestRun run;
+  for (const std::string& f : logs) {
+    std::uint64_t last = 0;
+    auto st = ing.ingest_file(f, run.summary, [&](std::uint64_t pos) {
+      if (pos > last) progress.add_bytes(pos - last);
+      last = pos;
+    });
+    progress.item_done();
+    if (st) continue;
+    if (st.error().kind == ErrorKind::interrupted) {
+      run.interrupted = st.error();
+      break;
+    }
+    run.errors.push_back(st.error());
+    if (st.error().file.empty()) run.errors.back().file = f;
+  }
+  progress.finish();
+  return run;
+}
+
 }  // namespace
 
 int run_usage_ingest(const UsageIngestOptions& o, const Context& ctx) {
@@ -64,71 +142,20 @@ int run_usage_ingest(const UsageIngestOptions& o, const Context& ctx) {
   if (!store) return report_error(ctx, store.error());
   auto ing = usage::Ingester::create(**store, opts);
   if (!ing) return report_error(ctx, ing.error());
-
-  // Oldest first (by each file's first line), whatever order the shell gave; files
-  // without a readable first line keep their place after the dated ones.
-  std::vector<std::string> logs = o.logs;
-  {
-    std::vector<std::pair<std::int64_t, std::string>> keyed;
-    for (const std::string& f : logs)
-      keyed.emplace_back(ing->first_line_time(f).value_or(std::numeric_limits<std::int64_t>::max()), f);
-    std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (std::size_t i = 0; i < keyed.size(); ++i) logs[i] = std::move(keyed[i].second);
-  }
-  std::uint64_t total = 0;
-  for (const std::string& f : logs) {
-    struct stat st{};
-    if (f != "-" && ::stat(f.c_str(), &st) == 0) total += static_cast<std::uint64_t>(st.st_size);
-  }
-  ProgressLine progress(ctx, {"ingest", "files", logs.size(), total});
-  usage::IngestSummary summary;
-  std::vector<Error> errors;
-  std::uint64_t done_bytes = 0;
-  for (const std::string& f : logs) {
-    std::uint64_t last = 0;
-    auto st = ing->ingest_file(f, summary, [&](std::uint64_t pos) {
-      if (pos > last) progress.add_bytes(pos - last);
-      last = pos;
-    });
-    done_bytes += last;
-    progress.item_done();
-    if (!st) {
-      if (st.error().kind == ErrorKind::interrupted) {
-        progress.finish();
-        return report_error(ctx, st.error());
-      }
-      errors.push_back(st.error());
-      if (st.error().file.empty()) errors.back().file = f;
-    }
-  }
-  progress.finish();
-  if (ctx.json) {
-    print_json(ctx, summary_json(summary, errors));
-  } else {
-    std::ostream& out = *ctx.out;
-    for (const auto& f : summary.files) {
-      out << pad_right(f.status, 10) << ' ' << printable(f.file) << ": " << group_thousands(f.lines) << " lines";
-      if (f.lines) out << " (" << classes_text(f.classes) << "), " << group_thousands(f.views) << " views, "
-                       << human_bytes(f.bytes);
-      if (f.skipped_bytes) out << "; " << human_bytes(f.skipped_bytes) << " read before";
-      if (f.pending_tail) out << "; an unfinished last line waits for the next ingest";
-      out << '\n';
-    }
-    // A few samples in the text report; --json has up to 20.
-    const std::size_t shown = std::min<std::size_t>(summary.samples.size(), 5);
-    for (std::size_t i = 0; i < shown; ++i) {
-      const auto& m = summary.samples[i];
-      out << "  " << printable(m.file) << ":" << m.line << ": " << m.code << " " << m.reason << '\n';
-    }
-    const std::uint64_t malformed = summary.classes[static_cast<std::size_t>(LineClass::malformed)];
-    if (malformed > shown) out << "  (" << group_thousands(malformed - shown) << " more malformed lines)\n";
-    if (summary.files.size() > 1)
-      out << "total: " << group_thousands(summary.lines) << " lines (" << classes_text(summary.classes) << "), "
-          << group_thousands(summary.views) << " views, " << human_bytes(summary.bytes) << '\n';
-  }
-  for (const Error& e : errors) ctx.warn(printable(e.describe()) + "; nothing of this file was kept");
+  IngestRun run = ingest_files(ctx, *ing, oldest_first(*ing, o.logs));
+  // Closed days lose their keys even when the run was cut short.
+  const Status closed = ing->close_days();
+  if (run.interrupted) return report_error(ctx, *run.interrupted);
+  if (ctx.json) print_json(ctx, summary_json(run.summary, run.errors));
+  else print_summary_text(*ctx.out, run.summary);
+  warn_mostly_malformed(ctx, run.summary);
+  for (const Error& e : run.errors) ctx.warn(printable(e.describe()) + "; nothing of this file was kept");
   int code = 0;
-  for (const Error& e : errors) code = worst_of(code, e.kind);
+  for (const Error& e : run.errors) code = worst_of(code, e.kind);
+  if (!closed) {
+    ctx.warn(printable(closed.error().describe()));
+    code = worst_of(code, closed.error().kind);
+  }
   return code;
 }
 

@@ -125,6 +125,14 @@ struct MirrorSnapshotInfo {
   std::string upstream, index_sha256, created, expires, synced_at;
 };
 
+// What usage reports need of a catalogue file or book: the current revision's dimensions
+// and, for a blob, the lesson that uses it and the resource kind.
+struct UsageFacts {
+  std::string subject, grade, stage, edition, publisher_code, package_id, title;
+  std::string lesson_key;     // a blob used by exactly one lesson; "" otherwise
+  std::string resource_kind;  // a blob: its lesson resources' kind when they agree, else its role
+};
+
 
 class Catalog {
  public:
@@ -191,6 +199,11 @@ class Catalog {
   // Leaves WAL for a rollback journal and flushes the file: a catalogue built aside
   // then stands alone (no -wal to pair with the wrong file) when renamed into place.
   Status seal_standalone();
+  // Usage (catalog_usage.cpp). A blob several books share counts for the current
+  // revision of the oldest book; nullopt when no revision has the blob / no such book.
+  Result<std::optional<UsageFacts>> usage_facts_of_blob(const std::string& sha256) const;
+  // BOOK is "CODE/package_id", or a bare package_id of a book without publisher code.
+  Result<std::optional<UsageFacts>> usage_facts_of_book(const std::string& book) const;
 
  private:
   Catalog(std::unique_ptr<SQLite::Database> db, std::filesystem::path file);

@@ -1,6 +1,7 @@
 // Ingestion of access logs into the aggregate store under the counting rules of
-// docs/usage.md: line classes, views (a 1800 s window per client and path, carried
-// across ingests), bytes, visitors (keyed hashes), each file once (by content).
+// docs/usage.md: line classes, views (runs of a client's lines on a path with gaps of at
+// most 1800 s, joined across files in any order while their day is open), bytes,
+// visitors (hashes under a key per day, numbers once the day closes), each file once.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -23,6 +24,10 @@ struct IngestOptions {
   std::vector<std::string> trusted_proxies; // addresses / CIDR blocks whose X-Forwarded-For is believed
   bool strict = false;                      // a malformed line fails the file
   bool events = false;                      // every input is a player event file (JSON Lines)
+  // How long after a day ends (in the latest time zone) its key is kept for files that
+  // arrive late; then the day closes (docs/usage.md, "Privacy").
+  std::int64_t late_grace = 86400;
+  std::int64_t now = 0;                     // the clock (UTC seconds); 0 = the system clock
 };
 
 // Player event files are recognised by name too: *.jsonl, *.ndjson (optionally .gz).
@@ -41,7 +46,7 @@ struct FileOutcome {
   std::uint64_t skipped_bytes = 0;  // read before, not counted again
   std::uint64_t lines = 0;      // lines read now
   LineCounts classes{};
-  std::uint64_t views = 0, bytes = 0;
+  std::uint64_t views = 0, bytes = 0;  // views begun by this file's lines; bytes saturate
   bool pending_tail = false;    // the file ends without a newline: that part waits for the next ingest
 };
 
@@ -53,9 +58,16 @@ struct IngestSummary {
 };
 
 inline constexpr std::int64_t k_view_window = 1800;
-// Windows are dropped once the newest line read is this much past their end: lines
-// written out of order by less than this still join their view, exactly.
+// Views of a closed day are dropped from memory once the newest line of the file is this
+// much past their end: lines written out of order by less than this still join them.
 inline constexpr std::int64_t k_disorder = 900;
+// A line more than this after the ingest's clock is malformed (a clock gone wrong).
+inline constexpr std::int64_t k_max_future = 86400;
+// A day closes once its end in the latest time zone (UTC-12), plus the view window and
+// the late grace, has passed: at (day + 1) * 86400 + 12 h + 1800 s + late_grace UTC.
+inline constexpr std::int64_t k_latest_zone = 12 * 3600;
+// The last day closed at `now` under this grace.
+std::int64_t last_closed_day(std::int64_t now, std::int64_t late_grace);
 inline constexpr std::size_t k_max_samples = 20;
 
 using ProgressFn = std::function<void(std::uint64_t raw_bytes)>;
@@ -76,6 +88,11 @@ class Ingester {
   // unreadable file or none). Logs are ingested in this order, oldest first, so that a
   // shell glob (access.log access.log.1 access.log.2.gz) is read as the time ran.
   std::optional<std::int64_t> first_line_time(const std::string& name);
+
+  // After the files of a run, in its own transaction: the days that are closed lose their
+  // key and their windows, and their visitor hashes become numbers. Figures stay exact
+  // for everything ingested while a day's key lived.
+  Status close_days();
 
  private:
   Ingester();

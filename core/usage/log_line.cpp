@@ -249,9 +249,10 @@ std::string_view describe(Malformed m) {
     case Malformed::too_long: return "longer than 64 KiB";
     case Malformed::layout: return "does not match the log format (torn write or another format)";
     case Malformed::time: return "bad date or time";
+    case Malformed::future: return "dated more than a day after the ingest's clock";
     case Malformed::request: return "bad request line";
     case Malformed::status: return "bad status";
-    case Malformed::bytes: return "bad byte count";
+    case Malformed::bytes: return "bad byte count (not a number, or over 1 TiB for one response)";
     case Malformed::event_json: return "not a JSON object";
     case Malformed::event_field: return "a required event field is missing or of the wrong type";
   }
@@ -263,7 +264,8 @@ std::string_view malformed_code(Malformed m) {
     case Malformed::nul: return "USG-LINE-NUL";
     case Malformed::utf8: return "USG-LINE-UTF8";
     case Malformed::too_long: return "USG-LINE-TOO-LONG";
-    case Malformed::time: return "USG-LINE-TIME";
+    case Malformed::time:
+    case Malformed::future: return "USG-LINE-TIME";
     case Malformed::request: return "USG-LINE-REQUEST";
     case Malformed::status:
     case Malformed::bytes: return "USG-LINE-FIELD";
@@ -337,7 +339,7 @@ Malformed parse_line(std::string_view line, const LogFormat& format, LogLine& ou
         break;
       }
       case Field::body_bytes_sent:
-        if (v != "-" && !parse_uint(v, out.bytes, 19)) return Malformed::bytes;
+        if (v != "-" && (!parse_uint(v, out.bytes, 19) || out.bytes > k_max_line_bytes)) return Malformed::bytes;
         break;
       case Field::http_user_agent: out.user_agent = v; break;
       case Field::http_x_forwarded_for: out.forwarded = v == "-" ? std::string_view() : v; break;

@@ -42,7 +42,9 @@ inline constexpr std::string_view k_combined =
     R"($remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent")";
 
 // Why a line does not parse as the format; `none` when it does.
-enum class Malformed : std::uint8_t { none, empty, nul, utf8, too_long, layout, time, request, status, bytes, event_json, event_field };
+enum class Malformed : std::uint8_t {
+  none, empty, nul, utf8, too_long, layout, time, future, request, status, bytes, event_json, event_field
+};
 std::string_view describe(Malformed m);
 // The finding code (rules_usage.inc) of a malformed line.
 std::string_view malformed_code(Malformed m);
@@ -61,6 +63,8 @@ struct LogLine {
 };
 
 inline constexpr std::size_t k_max_line = 64 * 1024;
+// A response larger than this in one line is a damaged or forged count, not traffic.
+inline constexpr std::uint64_t k_max_line_bytes = 1ull << 40;
 
 // Splits `line` (without its newline) by the format. Never allocates; the views point
 // into `line`.

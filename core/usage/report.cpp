@@ -6,6 +6,7 @@
 
 #include "core/usage/log_line.hpp"
 #include "core/usage/regions.hpp"
+#include "core/util/text.hpp"
 
 namespace eductl::usage {
 namespace {
@@ -72,6 +73,68 @@ std::string iso_week(std::int64_t day) {
 
 std::string month_text(std::int64_t day) { return day_text(day).substr(0, 7); }
 
+std::string without_controls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  auto p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  auto left = static_cast<utf8proc_ssize_t>(text.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0 || cp < 0) {
+      n = 1;  // a byte that is not UTF-8: dropped
+    } else if (!is_unsafe_codepoint(static_cast<char32_t>(cp))) {
+      out.append(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+    }
+    p += n;
+    left -= n;
+  }
+  return out;
+}
+
+namespace {
+
+// A row's key: its values along the dimensions, each ended by U+001F.
+std::string group_key(const std::vector<Dim>& by, const CellKey& k, const Entity& e) {
+  std::string key;
+  for (Dim d : by) {
+    switch (d) {
+      case Dim::province: key += region_code_text(k.province); break;
+      case Dim::city: key += region_code_text(k.city); break;
+      case Dim::day: key += day_text(k.day); break;
+      case Dim::week: key += iso_week(k.day); break;
+      case Dim::month: key += month_text(k.day); break;
+      default: key += without_controls(entity_field(e, d)); break;
+    }
+    key += '\x1f';
+  }
+  return key;
+}
+
+// The groups as rows: time first chronological, otherwise the largest first (ties by
+// key, so the order is stable); the first `top` of them.
+std::vector<ReportRow> rows_of(const std::map<std::string, Group>& groups, const ReportQuery& q) {
+  std::vector<ReportRow> rows;
+  for (const auto& [key, g] : groups) {
+    ReportRow row;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < q.by.size(); ++i) {
+      const std::size_t end = key.find('\x1f', start);
+      row.keys.push_back(key.substr(start, end - start));
+      start = end + 1;
+    }
+    row.m = g.m;
+    row.m.visitors = g.visitors.size();
+    rows.push_back(std::move(row));
+  }
+  if (q.by.empty() || !is_time(q.by.front()))
+    std::stable_sort(rows.begin(), rows.end(), [](const ReportRow& a, const ReportRow& b) { return a.m.views > b.m.views; });
+  if (q.top && rows.size() > q.top) rows.resize(q.top);
+  return rows;
+}
+
+}  // namespace
+
 Result<Report> run_report(AggregateStore& store, Resolver& resolver, const ReportQuery& q) {
   Report rep;
   rep.by = q.by;
@@ -106,21 +169,7 @@ Result<Report> run_report(AggregateStore& store, Resolver& resolver, const Repor
     }
     return entities.emplace(path_id, std::move(e)).first->second;
   };
-  auto key_of = [&](const CellKey& k, const Entity& e) {
-    std::string key;
-    for (Dim d : q.by) {
-      switch (d) {
-        case Dim::province: key += region_code_text(k.province); break;
-        case Dim::city: key += region_code_text(k.city); break;
-        case Dim::day: key += day_text(k.day); break;
-        case Dim::week: key += iso_week(k.day); break;
-        case Dim::month: key += month_text(k.day); break;
-        default: key += entity_field(e, d); break;
-      }
-      key += '\x1f';
-    }
-    return key;
-  };
+  auto key_of = [&](const CellKey& k, const Entity& e) { return group_key(q.by, k, e); };
 
   std::map<std::string, Group> groups;
   std::unordered_set<std::pair<std::int64_t, std::uint64_t>, PairHash> all_visitors;
@@ -128,11 +177,12 @@ Result<Report> run_report(AggregateStore& store, Resolver& resolver, const Repor
     const auto& e = entity(k.path_id);
     if (!e) return;
     Group& g = groups[key_of(k, *e)];
-    g.m.views += v.views;
-    g.m.bytes += v.bytes;
+    const auto views = static_cast<std::uint64_t>(std::max<std::int64_t>(v.views, 0));
+    g.m.views += views;
+    g.m.bytes = add_saturated(g.m.bytes, v.bytes);
     g.m.watch_seconds += v.watch_seconds;
-    rep.totals.views += v.views;
-    rep.totals.bytes += v.bytes;
+    rep.totals.views += views;
+    rep.totals.bytes = add_saturated(rep.totals.bytes, v.bytes);
     rep.totals.watch_seconds += v.watch_seconds;
   });
   if (!st) return st.error();
@@ -146,24 +196,7 @@ Result<Report> run_report(AggregateStore& store, Resolver& resolver, const Repor
   if (failure) return *failure;
   rep.totals.visitors = all_visitors.size();
 
-  for (auto& [key, g] : groups) {
-    ReportRow row;
-    std::size_t start = 0;
-    for (std::size_t i = 0; i < q.by.size(); ++i) {
-      const std::size_t end = key.find('\x1f', start);
-      row.keys.push_back(key.substr(start, end - start));
-      start = end + 1;
-    }
-    row.m = g.m;
-    row.m.visitors = g.visitors.size();
-    rep.rows.push_back(std::move(row));
-  }
-  // Time first: chronological. Otherwise the largest first (ties by key, so the order is stable).
-  if (q.by.empty() || !is_time(q.by.front())) {
-    std::stable_sort(rep.rows.begin(), rep.rows.end(),
-                     [](const ReportRow& a, const ReportRow& b) { return a.m.views > b.m.views; });
-  }
-  if (q.top && rep.rows.size() > q.top) rep.rows.resize(q.top);
+  rep.rows = rows_of(groups, q);
   auto lines = store.line_counts(q.filter);
   if (!lines) return lines.error();
   rep.lines = *lines;

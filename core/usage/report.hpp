@@ -49,6 +49,11 @@ struct Report {
 // the row's days (docs/usage.md).
 Result<Report> run_report(AggregateStore& store, Resolver& resolver, const ReportQuery& q);
 
+// Catalogue metadata and mapping files are untrusted text that reaches terminals,
+// spreadsheets and JSON: control characters (C0, DEL, C1) and bidi controls are removed,
+// and so are bytes that are not UTF-8.
+std::string without_controls(std::string_view text);
+
 // "2026-W09" (ISO week of a day number), "2026-03".
 std::string iso_week(std::int64_t day);
 std::string month_text(std::int64_t day);

@@ -1,7 +1,6 @@
 // The aggregate store in <data>/usage.sqlite (see aggregate_store.hpp).
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fcntl.h>
-#include <sodium.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,8 +40,31 @@ CREATE TABLE files (
   name TEXT NOT NULL, ingested_at TEXT NOT NULL);
 CREATE INDEX files_head ON files(head_len, head_hash);
 )sql",
+    // 2: no key outlives its day. A key per day (day_keys) while the day is open; a closed
+    // day's visitors are numbers 1..n (closed_visitors). The one secret of version 1 keys
+    // the days it hashed until the next ingest closes them. Windows become whole views
+    // (first and last line, the view's day and region) so that files join in any order;
+    // the old ones (last line only) cannot be converted and go.
+    R"sql(
+CREATE TABLE day_keys (day INTEGER PRIMARY KEY, key BLOB NOT NULL);
+INSERT INTO day_keys SELECT DISTINCT v.day, m.value FROM visitors v JOIN meta m ON m.key = 'secret';
+DELETE FROM meta WHERE key = 'secret';
+CREATE TABLE closed_visitors (
+  day INTEGER NOT NULL, province INTEGER NOT NULL, city INTEGER NOT NULL, path_id INTEGER NOT NULL,
+  visitor INTEGER NOT NULL,
+  PRIMARY KEY (day, province, city, path_id, visitor)) WITHOUT ROWID;
+DROP TABLE windows;
+CREATE TABLE windows (client INTEGER NOT NULL, path_id INTEGER NOT NULL, first INTEGER NOT NULL,
+  last INTEGER NOT NULL, day INTEGER NOT NULL, province INTEGER NOT NULL, city INTEGER NOT NULL,
+  PRIMARY KEY (client, path_id, first)) WITHOUT ROWID;
+)sql",
 };
-constexpr std::string_view k_tables[] = {"meta", "paths", "cells", "visitors", "line_counts", "windows", "files"};
+constexpr std::string_view k_tables[] = {"meta",    "paths", "cells",     "visitors",       "line_counts",
+                                         "windows", "files", "day_keys", "closed_visitors"};
+// Sums saturate at 2^63-1 instead of wrapping (or turning into floating point).
+constexpr std::string_view k_saturated_bytes =
+    "bytes = CASE WHEN bytes > 9223372036854775807 - excluded.bytes THEN 9223372036854775807 "
+    "ELSE bytes + excluded.bytes END";
 const db::Schema k_schema{"usage data", k_migrations, "ingest a log first ('eductl usage ingest LOG')", k_tables};
 
 std::int64_t as_i64(std::uint64_t v) {
@@ -77,8 +99,8 @@ std::string where_clause(const QueryFilter& f, bool with_province = true) {
   }
   return w;
 }
-void bind_filter(SQLite::Statement& q, const QueryFilter& f, bool with_province = true) {
-  int i = 1;
+void bind_filter(SQLite::Statement& q, const QueryFilter& f, bool with_province = true, std::size_t first = 1) {
+  int i = static_cast<int>(first);
   if (f.since) q.bind(i++, static_cast<std::int64_t>(*f.since));
   if (f.until) q.bind(i++, static_cast<std::int64_t>(*f.until));
   if (with_province)
@@ -94,22 +116,18 @@ class SqliteStore final : public AggregateStore {
     return db::guarded(what, m_file, std::forward<F>(body));
   }
 
-  Result<std::array<unsigned char, 16>> secret() override {
-    return guarded("cannot read the usage secret", [&]() -> Result<std::array<unsigned char, 16>> {
-      std::array<unsigned char, 16> key{};
-      SQLite::Statement q(*m_db, "SELECT value FROM meta WHERE key = 'secret'");
-      if (q.executeStep() && q.getColumn(0).getBytes() == static_cast<int>(key.size())) {
-        std::memcpy(key.data(), q.getColumn(0).getBlob(), key.size());
-        return key;
+  Result<std::vector<std::pair<std::int64_t, DayKey>>> day_keys() override {
+    return guarded("cannot read the day keys", [&]() -> Result<std::vector<std::pair<std::int64_t, DayKey>>> {
+      std::vector<std::pair<std::int64_t, DayKey>> out;
+      SQLite::Statement q(*m_db, "SELECT day, key FROM day_keys");
+      while (q.executeStep()) {
+        DayKey key{};
+        if (q.getColumn(1).getBytes() != static_cast<int>(key.size()))
+          return make_error(ErrorKind::bad_input, "a day key of the wrong size (damaged usage data)", m_file.string());
+        std::memcpy(key.data(), q.getColumn(1).getBlob(), key.size());
+        out.emplace_back(q.getColumn(0).getInt64(), key);
       }
-      if (m_db->getHandle() && sqlite3_db_readonly(m_db->getHandle(), "main") == 1)
-        return make_error(ErrorKind::bad_input, "usage data has no secret; run 'eductl usage ingest' once", m_file.string());
-      if (sodium_init() < 0) return make_error(ErrorKind::internal, "libsodium failed to initialise");
-      randombytes_buf(key.data(), key.size());
-      SQLite::Statement ins(*m_db, "INSERT INTO meta(key, value) VALUES ('secret', ?)");
-      ins.bind(1, key.data(), static_cast<int>(key.size()));
-      ins.exec();
-      return key;
+      return out;
     });
   }
 
@@ -123,9 +141,12 @@ class SqliteStore final : public AggregateStore {
   Result<std::vector<WindowEntry>> windows() override {
     return guarded("cannot read the open view windows", [&]() -> Result<std::vector<WindowEntry>> {
       std::vector<WindowEntry> out;
-      SQLite::Statement q(*m_db, "SELECT client, path_id, last FROM windows");
+      SQLite::Statement q(*m_db, "SELECT client, path_id, first, last, day, province, city FROM windows");
       while (q.executeStep())
-        out.push_back({as_u64(q.getColumn(0).getInt64()), q.getColumn(1).getInt64(), q.getColumn(2).getInt64()});
+        out.push_back({as_u64(q.getColumn(0).getInt64()), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
+                       q.getColumn(3).getInt64(), q.getColumn(4).getInt64(),
+                       static_cast<std::uint32_t>(q.getColumn(5).getInt64()),
+                       static_cast<std::uint32_t>(q.getColumn(6).getInt64())});
       return out;
     });
   }
@@ -183,7 +204,7 @@ class SqliteStore final : public AggregateStore {
     return guarded("cannot write usage figures", [&]() -> Status {
       SQLite::Statement q(*m_db,
                           "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET views = views + "
-                          "excluded.views, bytes = bytes + excluded.bytes, lines = lines + excluded.lines, "
+                          "excluded.views, " + std::string(k_saturated_bytes) + ", lines = lines + excluded.lines, "
                           "watch_seconds = watch_seconds + excluded.watch_seconds");
       for (const auto& [k, v] : cells) {
         q.reset();
@@ -192,7 +213,7 @@ class SqliteStore final : public AggregateStore {
         q.bind(3, static_cast<std::int64_t>(k.city));
         q.bind(4, static_cast<std::int64_t>(k.path_id));
         q.bind(5, static_cast<std::int64_t>(v.views));
-        q.bind(6, static_cast<std::int64_t>(v.bytes));
+        q.bind(6, static_cast<std::int64_t>(std::min(v.bytes, k_max_sum)));
         q.bind(7, static_cast<std::int64_t>(v.lines));
         q.bind(8, static_cast<std::int64_t>(v.watch_seconds));
         q.exec();
@@ -236,12 +257,16 @@ class SqliteStore final : public AggregateStore {
   Status replace_windows(const std::vector<WindowEntry>& windows, std::int64_t newest) override {
     return guarded("cannot save the open view windows", [&]() -> Status {
       m_db->exec("DELETE FROM windows");
-      SQLite::Statement q(*m_db, "INSERT INTO windows VALUES (?,?,?)");
+      SQLite::Statement q(*m_db, "INSERT INTO windows VALUES (?,?,?,?,?,?,?)");
       for (const WindowEntry& w : windows) {
         q.reset();
         q.bind(1, static_cast<std::int64_t>(as_i64(w.client)));
         q.bind(2, static_cast<std::int64_t>(w.path_id));
-        q.bind(3, static_cast<std::int64_t>(w.last));
+        q.bind(3, static_cast<std::int64_t>(w.first));
+        q.bind(4, static_cast<std::int64_t>(w.last));
+        q.bind(5, static_cast<std::int64_t>(w.day));
+        q.bind(6, static_cast<std::int64_t>(w.province));
+        q.bind(7, static_cast<std::int64_t>(w.city));
         q.exec();
       }
       SQLite::Statement m(*m_db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('newest_time', ?)");
@@ -268,6 +293,39 @@ class SqliteStore final : public AggregateStore {
       q.bind(9, now_text());
       if (r.id) q.bind(10, static_cast<std::int64_t>(r.id));
       q.exec();
+      return ok_status();
+    });
+  }
+
+  Status save_day_key(std::int64_t day, const DayKey& key) override {
+    return guarded("cannot save a day key", [&]() -> Status {
+      SQLite::Statement q(*m_db, "INSERT OR REPLACE INTO day_keys(day, key) VALUES (?, ?)");
+      q.bind(1, static_cast<std::int64_t>(day));
+      q.bind(2, key.data(), static_cast<int>(key.size()));
+      q.exec();
+      return ok_status();
+    });
+  }
+
+  Status close_days_through(std::int64_t last_day) override {
+    return guarded("cannot close past days", [&]() -> Status {
+      // The rank of a hash among its day's distinct hashes says nothing of the address
+      // once the key is gone; numbers continue after those of a day closed before.
+      SQLite::Statement move(*m_db,
+                             "WITH ranked AS (SELECT day, client, ROW_NUMBER() OVER (PARTITION BY day ORDER BY client) AS n "
+                             "FROM (SELECT DISTINCT day, client FROM visitors WHERE day <= ?1)), "
+                             "base AS (SELECT day, MAX(visitor) AS top FROM closed_visitors WHERE day <= ?1 GROUP BY day) "
+                             "INSERT INTO closed_visitors SELECT v.day, v.province, v.city, v.path_id, "
+                             "r.n + COALESCE(b.top, 0) FROM visitors v JOIN ranked r ON r.day = v.day AND r.client = v.client "
+                             "LEFT JOIN base b ON b.day = v.day WHERE v.day <= ?1");
+      move.bind(1, static_cast<std::int64_t>(last_day));
+      move.exec();
+      for (const char* sql : {"DELETE FROM visitors WHERE day <= ?", "DELETE FROM day_keys WHERE day <= ?",
+                              "DELETE FROM windows WHERE day <= ?"}) {
+        SQLite::Statement q(*m_db, sql);
+        q.bind(1, static_cast<std::int64_t>(last_day));
+        q.exec();
+      }
       return ok_status();
     });
   }
@@ -300,7 +358,7 @@ class SqliteStore final : public AggregateStore {
       while (q.executeStep()) {
         CellKey k{q.getColumn(0).getInt64(), static_cast<std::uint32_t>(q.getColumn(1).getInt64()),
                   static_cast<std::uint32_t>(q.getColumn(2).getInt64()), q.getColumn(3).getInt64()};
-        CellValues v{static_cast<std::uint64_t>(q.getColumn(4).getInt64()),
+        CellValues v{q.getColumn(4).getInt64(),
                      static_cast<std::uint64_t>(q.getColumn(5).getInt64()),
                      static_cast<std::uint64_t>(q.getColumn(6).getInt64()),
                      static_cast<std::uint64_t>(q.getColumn(7).getInt64())};
@@ -312,8 +370,12 @@ class SqliteStore final : public AggregateStore {
 
   Status for_each_visitor(const QueryFilter& f, const std::function<void(const VisitorKey&)>& fn) override {
     return guarded("cannot read visitors", [&]() -> Status {
-      SQLite::Statement q(*m_db, "SELECT day, province, city, path_id, client FROM visitors" + where_clause(f));
+      // Open days hold hashes, closed days numbers; a day is never in both after a commit.
+      const std::string w = where_clause(f);
+      SQLite::Statement q(*m_db, "SELECT day, province, city, path_id, client FROM visitors" + w +
+                                     " UNION ALL SELECT day, province, city, path_id, visitor FROM closed_visitors" + w);
       bind_filter(q, f);
+      bind_filter(q, f, true, f.since.has_value() + f.until.has_value() + f.provinces.size() + 1);
       while (q.executeStep()) {
         VisitorKey k{{q.getColumn(0).getInt64(), static_cast<std::uint32_t>(q.getColumn(1).getInt64()),
                       static_cast<std::uint32_t>(q.getColumn(2).getInt64()), q.getColumn(3).getInt64()},
@@ -357,7 +419,7 @@ bool VisitorKey::operator<(const VisitorKey& o) const {
 
 Result<std::unique_ptr<AggregateStore>> open_sqlite_store(const std::filesystem::path& file, StoreAccess access) {
   if (access == StoreAccess::read_write) {
-    // Created 0600 before SQLite sees it: it holds the secret that keys the client hashes
+    // Created 0600 before SQLite sees it: it holds the keys of the client hashes
     // (SQLite gives the -wal and -shm files the same mode).
     if (auto st = make_dirs(file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path()); !st)
       return st.error();

@@ -16,6 +16,14 @@ MAKE_FIXTURES=$(realpath "$2")
 SRC=$3
 export LC_ALL=C.UTF-8
 cd "$tmp"
+# same_nonempty A B: both have content (rows) and are equal byte for byte; two empty
+# outputs of a failed report would otherwise compare equal.
+same_nonempty() {
+  local a b
+  a=$(cat "$1")
+  b=$(cat "$2")
+  [[ -n "$a" && "$a" != "[]"* && "$a" == "$b" ]]
+}
 
 perl "$SRC/tests/usage/make_geoip.pl" "$tmp/geo.mmdb"
 "$MAKE_FIXTURES" fixtures "$tmp/fx" >/dev/null
@@ -91,7 +99,7 @@ check "table shows the province names" grep -q '广西壮族自治区' "$tmp/tab
 # The same log again, through standard input into a fresh folder: the same figures.
 "$E" --data "$tmp/d2" usage ingest --geoip "$tmp/geo.mmdb" - <"$tmp/access.log" >/dev/null
 "$E" --data "$tmp/d2" --json report --by province >"$tmp/prov2.json"
-check "standard input gives the figures of the file" cmp -s <(jq -S '.rows, .totals' "$tmp/prov.json") <(jq -S '.rows, .totals' "$tmp/prov2.json")
+check "standard input gives the figures of the file" same_nonempty <(jq -S '.rows, .totals' "$tmp/prov.json") <(jq -S '.rows, .totals' "$tmp/prov2.json")
 # Ingesting the file again changes nothing; a corrupt gzip and a missing file change nothing.
 "$E" --data "$tmp/d" usage ingest --geoip "$tmp/geo.mmdb" "$tmp/access.log" >/dev/null
 { line 1.0.1.6 04/Mar/2026:08:00:00 /x 200 1; } | gzip >"$tmp/bad.gz"
@@ -102,7 +110,7 @@ rc=0
 check "corrupt gzip and missing file: exit 3" test "$rc" = 3
 check "the error names the file" grep -q 'nonexistent.log' "$tmp/bad.err"
 "$E" --data "$tmp/d" --json report --by province >"$tmp/prov3.json"
-check "figures unchanged after re-ingest and failed files" cmp -s "$tmp/prov.json" "$tmp/prov3.json"
+check "figures unchanged after re-ingest and failed files" same_nonempty "$tmp/prov.json" "$tmp/prov3.json"
 rc=0
 "$E" --data "$tmp/d" report --by colour >/dev/null 2>&1 || rc=$?
 check "unknown dimension: exit 2" test "$rc" = 2
@@ -112,7 +120,9 @@ check "no usage data yet: exit 3, nothing created" bash -c "test $rc = 3 && ! te
 
 # A second writer is refused (exit 5); Ctrl-C leaves the previous state; the next run counts all.
 gen="$(dirname "$MAKE_FIXTURES")/gen_access_log"
-"$gen" 1000000 2 >"$tmp/big.log"
+# Recent lines (20 h ago onwards): their days are open, so pieces ingested apart join
+# exactly (the keys of closed days are gone: docs/usage.md).
+"$gen" --start $(($(date +%s) - 72000)) 1000000 2 >"$tmp/big.log"
 head -n 1000 "$tmp/big.log" >"$tmp/small.log"   # the same log before it grew
 "$E" --data "$tmp/d3" usage ingest "$tmp/small.log" >/dev/null
 "$E" --data "$tmp/d3" --json report --by day >"$tmp/before.json"
@@ -128,10 +138,10 @@ rc=0
 wait "$pid" || rc=$?
 check "Ctrl-C during an ingest: exit 130" test "$rc" = 130
 "$E" --data "$tmp/d3" --json report --by day >"$tmp/after.json"
-check "an interrupted ingest leaves the previous figures" cmp -s "$tmp/before.json" "$tmp/after.json"
+check "an interrupted ingest leaves the previous figures" same_nonempty "$tmp/before.json" "$tmp/after.json"
 "$E" --data "$tmp/d3" usage ingest "$tmp/big.log" >/dev/null
 "$E" --data "$tmp/d4" usage ingest "$tmp/big.log" >/dev/null
-check "after the interruption, the next run counts everything once" cmp -s \
+check "after the interruption, the next run counts everything once" same_nonempty \
   <("$E" --data "$tmp/d3" --json report --by province,day | jq -S '.rows, .totals, .lines') \
   <("$E" --data "$tmp/d4" --json report --by province,day | jq -S '.rows, .totals, .lines')
 
@@ -141,7 +151,7 @@ head -n 120000 "$tmp/part.log" >"$tmp/part.log.1"
 tail -n +120001 "$tmp/part.log" >"$tmp/part.log.0"
 "$E" --data "$tmp/d5" usage ingest "$tmp/part.log.0" "$tmp/part.log.1" >/dev/null
 "$E" --data "$tmp/d6" usage ingest "$tmp/part.log" >/dev/null
-check "rotated logs in any order give the figures of the whole" cmp -s \
+check "rotated logs in any order give the figures of the whole" same_nonempty \
   <("$E" --data "$tmp/d5" --json report --by province,day | jq -S '.rows, .totals, .lines') \
   <("$E" --data "$tmp/d6" --json report --by province,day | jq -S '.rows, .totals, .lines')
 
@@ -150,7 +160,7 @@ check "rotated logs in any order give the figures of the whole" cmp -s \
 check "HTML report is self-contained (no http(s) references)" bash -c "! grep -Eq '(src|href)=\"?https?:' '$tmp/report.html'"
 chromium_bin=$(command -v chromium || command -v chromium-browser || true)
 if [[ -z "$chromium_bin" ]]; then
-  echo "skipped: chromium not installed (HTML rendering check)"
+  echo "SKIP HTML rendering in Chromium: chromium not installed (not counted as passed)"
 else
   profile=$(mktemp -d -p "$tmp")
   timeout 120 "$chromium_bin" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \

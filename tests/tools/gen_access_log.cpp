@@ -1,5 +1,7 @@
 // Writes a synthetic nginx combined access log for the usage benchmark and tests:
-//   gen_access_log LINES [SEED [OBJECTS]] > access.log
+//   gen_access_log [--start EPOCH] LINES [SEED [OBJECTS]] > access.log
+// EPOCH: UTC seconds of the first line (default 2026-03-01 00:00 +0800); tests that need
+// days still open (their keys kept) start the log shortly before now.
 // OBJECTS: a file of request paths (one a line) to use instead of 4,000 made-up blob paths,
 // e.g. the blob paths of a catalogue's files.
 // Traffic like the platform's: clients of the provinces' test networks (60.N.0.0/16 and
@@ -10,6 +12,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -52,8 +56,14 @@ std::string sha_of(unsigned n) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  long long start = 1772294400;  // 2026-03-01T00:00:00+08:00
+  if (argc > 2 && std::strcmp(argv[1], "--start") == 0) {
+    start = std::atoll(argv[2]);
+    argv += 2;
+    argc -= 2;
+  }
   if (argc < 2) {
-    std::fprintf(stderr, "usage: gen_access_log LINES [SEED]\n");
+    std::fprintf(stderr, "usage: gen_access_log [--start EPOCH] LINES [SEED [OBJECTS]]\n");
     return 2;
   }
   const long long lines = std::atoll(argv[1]);
@@ -103,14 +113,14 @@ int main(int argc, char** argv) {
   };
   std::vector<Session> pool(2000);
   for (auto& s : pool) s = new_session();
-  static const char* months = "Mar";
   std::string out;
   out.reserve(1 << 20);
   for (long long i = 0; i < lines; ++i) {
-    const long long t = i * 86400 / (lines > 0 ? lines : 1);
+    const std::time_t local = static_cast<std::time_t>(start + 8 * 3600 + i * 86400 / (lines > 0 ? lines : 1));
+    std::tm tm{};
+    gmtime_r(&local, &tm);
     char when[64];
-    std::snprintf(when, sizeof when, "%02lld/%s/2026:%02lld:%02lld:%02lld +0800", 1 + t / 86400, months, (t % 86400) / 3600,
-                  (t % 3600) / 60, t % 60);
+    std::strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0800", &tm);
     const unsigned r = static_cast<unsigned>(rng() % 1000);
     char line[1024];
     if (r < 1) {

@@ -33,7 +33,13 @@ struct Store {
   TempDir dir;
   std::unique_ptr<AggregateStore> store;
   Store() { store = std::move(open_sqlite_store(dir / "usage.sqlite", StoreAccess::read_write)).value(); }
-  IngestSummary ingest(const std::vector<std::string>& files, IngestOptions opts = {}) {
+  // The logs here are of March 2026: their days stay open (keys kept) unless a test
+  // says otherwise, so that pieces ingested one by one join exactly.
+  static IngestOptions open_days(IngestOptions opts = {}) {
+    opts.late_grace = std::int64_t{3650} * 86400;
+    return opts;
+  }
+  IngestSummary ingest(const std::vector<std::string>& files, IngestOptions opts = open_days()) {
     auto ing = Ingester::create(*store, opts);
     REQUIRE(ing);
     IngestSummary s;
@@ -42,6 +48,7 @@ struct Store {
       INFO(f);
       REQUIRE(st);
     }
+    REQUIRE(ing->close_days());
     return s;
   }
   Report report(std::vector<Dim> by) {
@@ -206,17 +213,20 @@ TEST_CASE("a log cut into pieces at random lines gives the figures of the whole"
   std::vector<std::size_t> ends;
   for (std::size_t p = whole.find('\n'); p != std::string::npos; p = whole.find('\n', p + 1)) ends.push_back(p + 1);
   std::mt19937 rng(3);
-  for (int round = 0; round < 3; ++round) {
+  for (int round = 0; round < 6; ++round) {
     Store s;
     std::vector<std::size_t> cuts = {0};
     for (int k = 0; k < 4; ++k) cuts.push_back(ends[rng() % ends.size()]);
     cuts.push_back(whole.size());
     std::sort(cuts.begin(), cuts.end());
     cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
-    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+    std::vector<std::size_t> order(cuts.size() - 1);
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    if (round > 0) std::shuffle(order.begin(), order.end(), rng);  // rotated files arrive in any order
+    for (std::size_t i : order) {
       const auto f = s.dir / ("piece" + std::to_string(i) + ".log");
       write_file(f, whole.substr(cuts[i], cuts[i + 1] - cuts[i]));
-      s.ingest({f.string()});  // one ingest per piece: the windows carry over through the store
+      s.ingest({f.string()});  // one ingest per piece: the views carry over through the store
     }
     INFO("round " << round);
     CHECK(figures(s.report({Dim::day})) == want);
@@ -351,4 +361,87 @@ TEST_CASE("X-Forwarded-For is believed only from trusted proxies", "[usage][inge
   IngestOptions no_xff;
   no_xff.trusted_proxies = {"10.0.0.0/8"};
   CHECK_FALSE(Ingester::create(*s.store, no_xff));  // combined has no $http_x_forwarded_for
+}
+
+TEST_CASE("closed days keep no client hash and no key; figures stay exact", "[usage][privacy]") {
+  Store s;
+  write_file(s.dir / "a.log", log_line("1.0.0.1", at(100), "/a") + log_line("1.0.0.1", at(200), "/b") +
+                                  log_line("1.0.0.2", at(300), "/a") + log_line("1.0.0.1", at(100, 2), "/a"));
+  IngestOptions closed;  // the system clock: March 2026 closed long ago
+  s.ingest({(s.dir / "a.log").string()}, closed);
+  CHECK(s.store->day_keys()->empty());
+  CHECK(s.store->windows()->empty());
+  std::vector<VisitorKey> visitors;
+  REQUIRE(s.store->for_each_visitor({}, [&](const VisitorKey& k) { visitors.push_back(k); }));
+  REQUIRE(visitors.size() == 4);
+  for (const VisitorKey& k : visitors) CHECK(k.client <= 2);  // numbers 1..n per day, not hashes
+  const Report r = s.report({Dim::day});
+  REQUIRE(r.rows.size() == 2);
+  CHECK(r.rows[0].m.visitors == 2);
+  CHECK(r.rows[0].m.views == 3);
+  CHECK(r.rows[1].m.visitors == 1);
+  CHECK(r.totals.visitors == 3);
+}
+
+TEST_CASE("an open day keeps its key until the clock closes it", "[usage][privacy]") {
+  Store s;
+  write_file(s.dir / "a.log", log_line("1.0.0.1", at(100), "/a"));
+  IngestOptions o;
+  o.now = 1772294400 + 86400;  // 2026-03-02 00:00 +0800: the day of the line is open
+  s.ingest({(s.dir / "a.log").string()}, o);
+  CHECK(s.store->day_keys()->size() == 1);
+  CHECK(s.store->windows()->size() == 1);
+  write_file(s.dir / "b.log", log_line("1.0.0.1", at(1000), "/a"));
+  o.now = 1772294400 + 3 * 86400;  // three days on: closed
+  s.ingest({(s.dir / "b.log").string()}, o);
+  CHECK(s.store->day_keys()->empty());
+  CHECK(s.store->windows()->empty());
+  const Report r = s.report({Dim::day});
+  REQUIRE(r.rows.size() == 1);
+  CHECK(r.rows[0].m.views == 1);  // the late line joined the view: its day's key lived until this command ended
+  CHECK(r.rows[0].m.visitors == 1);
+}
+
+TEST_CASE("a line more than a day after the clock is malformed", "[usage][ingest]") {
+  Store s;
+  IngestOptions o;
+  o.now = 1772294400;  // 2026-03-01 00:00 +0800
+  write_file(s.dir / "a.log", log_line("1.0.0.1", at(100), "/a") + log_line("1.0.0.1", at(100, 3), "/a") +
+                                  log_line("1.0.0.1", "31/Dec/9999:23:00:00 +0800", "/a"));
+  auto sum = s.ingest({(s.dir / "a.log").string()}, o);
+  CHECK(sum.classes[static_cast<int>(LineClass::malformed)] == 2);
+  CHECK(sum.views == 1);
+}
+
+TEST_CASE("byte sums saturate instead of wrapping", "[usage][ingest]") {
+  CHECK(add_saturated(k_max_sum - 1, 5) == k_max_sum);
+  CHECK(add_saturated(~0ull, ~0ull) == k_max_sum);
+  CHECK(add_saturated(2, 3) == 5);
+  Store s;
+  REQUIRE(s.store->begin());
+  const CellKey k{20514, 0, 0, 1};
+  REQUIRE(s.store->add_cells({{k, CellValues{1, k_max_sum - 1, 1, 0}}}));
+  REQUIRE(s.store->add_cells({{k, CellValues{0, 1ull << 40, 1, 0}}}));
+  REQUIRE(s.store->commit());
+  std::uint64_t bytes = 0;
+  REQUIRE(s.store->for_each_cell({}, [&](const CellKey&, const CellValues& v) { bytes = v.bytes; }));
+  CHECK(bytes == k_max_sum);
+}
+
+TEST_CASE("a file none of whose lines parses is refused and not remembered", "[usage][ingest]") {
+  Store s;
+  write_file(s.dir / "iso.log", "1.0.0.1 [2026-03-01T08:00:00+08:00] \"GET /a HTTP/1.1\" 200 1\n");
+  auto ing = Ingester::create(*s.store, Store::open_days());
+  REQUIRE(ing);
+  IngestSummary sum;
+  auto st = ing->ingest_file((s.dir / "iso.log").string(), sum);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().kind == ErrorKind::bad_input);
+  CHECK(st.error().message.find("none of its 1 lines parses") != std::string::npos);
+  IngestOptions iso = Store::open_days();
+  iso.format = R"($remote_addr [$time_iso8601] "$request" $status $body_bytes_sent)";
+  auto again = s.ingest({(s.dir / "iso.log").string()}, iso);
+  REQUIRE(again.files.size() == 1);
+  CHECK(again.files[0].status == "ingested");
+  CHECK(again.views == 1);
 }

@@ -73,6 +73,11 @@ TEST_CASE("malformed lines of every kind are recognised", "[usage][parser]") {
   CHECK(parse(line("1.0.1.5", "01/Mar/2026:08:00:00 +0800", "GET / HTTP/1.1", "200", "12a"), l) == Malformed::bytes);
   CHECK(parse(good + " extra", l) == Malformed::layout);
   CHECK(parse(std::string(k_max_line + 1, 'a'), l) == Malformed::too_long);
+  // More than 1 TiB in one response is a forged or damaged count, not traffic.
+  const auto bytes = [&](const char* b) { return parse(line("1.0.1.5", "01/Mar/2026:08:00:00 +0800", "GET / HTTP/1.1", "200", b), l); };
+  CHECK(bytes("9223372036854775807") == Malformed::bytes);
+  CHECK(bytes("1099511627777") == Malformed::bytes);
+  CHECK(bytes("1099511627776") == Malformed::none);
   CHECK(malformed_code(Malformed::time) == "USG-LINE-TIME");
 }
 
