@@ -18,6 +18,8 @@ packages=(
   nginx-light python3 rsync
   # usage tests build their own GeoIP2 database; the HTML report is checked in chromium
   libmaxmind-db-writer-perl mmdb-bin chromium
+  # the unit tests run the official JSON-Schema-Test-Suite against core/util/json_schema
+  json-schema-test-suite
   # libFuzzer targets (built with clang)
   clang libclang-rt-14-dev
 )

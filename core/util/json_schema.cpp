@@ -104,6 +104,25 @@ std::string describe_types(unsigned types) {
   return out;
 }
 
+std::string percent_decode(std::string_view s) {
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 std::optional<std::size_t> as_count(const json& v) {
   if (v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0))
     return v.get<std::size_t>();
@@ -148,7 +167,8 @@ class JsonSchema::Compiled::Compiler {
     // Resolving a $ref may compile new subschemas holding further $refs.
     for (std::size_t i = 0; i < m_refs.size(); ++i) {
       auto [index, ref, where] = m_refs[i];
-      std::string pointer = ref == "#" ? "" : ref.substr(1);
+      // The fragment is a URI fragment: "#/percent%25field" names the member "percent%field".
+      std::string pointer = ref == "#" ? "" : percent_decode(ref.substr(1));
       if (ref.rfind("#/", 0) != 0 && ref != "#") {
         fail(where, "only local $refs (\"#\" or \"#/...\") are supported, not \"" + ref + "\"");
         continue;

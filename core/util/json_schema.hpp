@@ -23,7 +23,8 @@ struct SchemaViolation {
 
 // Supported: type, properties, required, additionalProperties, enum, const, pattern,
 // minLength/maxLength (code points), minimum/maximum, minItems/maxItems, items,
-// prefixItems, allOf/anyOf/oneOf, not, if/then/else, local $ref ("#", "#/..."), $defs.
+// prefixItems, allOf/anyOf/oneOf, not, if/then/else, local $ref ("#", "#/...", a URI
+// fragment: percent-decoded before it is read as a JSON pointer), $defs.
 // Other keywords are ignored. Departures from the draft, on purpose: "integer" accepts
 // JSON integers only (2.0 is a number); a value that fails `type` gets only that
 // violation; a string over 1 KiB fails any `pattern` (std::regex recurses per character);
