@@ -155,6 +155,23 @@ struct JsonSchema::Compiled {
   class Compiler;
   void run(int index, const json& v, const std::string& ptr, const std::string& inherited,
            std::string_view via, std::size_t depth, std::vector<SchemaViolation>& out) const;
+
+  // One application of a node to a value: where it is, under which finding, how deep, and
+  // where its violations go. run() checks the type, then each group of keywords in turn.
+  struct Visit {
+    const json& v;
+    const std::string& ptr;
+    const std::string& finding;
+    std::size_t depth;
+    std::vector<SchemaViolation>& out;
+    void report(std::string_view keyword, std::string message) const {
+      out.push_back({ptr, std::string(keyword), std::move(message), finding});
+    }
+  };
+  void check_values(const Node& n, const Visit& at) const;       // const, enum, string, number
+  void check_array(const Node& n, const Visit& at) const;        // items, prefixItems, sizes
+  void check_object(const Node& n, const Visit& at) const;       // required, properties
+  void check_applicators(const Node& n, const Visit& at) const;  // $ref, allOf ... if/then/else
   const std::string& nearest_finding(int index) const;
 };
 
@@ -348,20 +365,25 @@ void JsonSchema::Compiled::run(int index, const json& v, const std::string& ptr,
                                std::size_t depth, std::vector<SchemaViolation>& out) const {
   const Node& n = nodes[index];
   const std::string& finding = n.finding.empty() ? inherited : n.finding;
-  auto report = [&](std::string_view keyword, std::string message) {
-    out.push_back({ptr, std::string(keyword), std::move(message), finding});
-  };
+  const Visit at{v, ptr, finding, depth, out};
   if (depth > k_max_depth) {
-    return report("$ref", "schema applied more than " + std::to_string(k_max_depth) +
-                              " levels deep (a recursive $ref, or an instance nested too deeply)");
+    return at.report("$ref", "schema applied more than " + std::to_string(k_max_depth) +
+                                 " levels deep (a recursive $ref, or an instance nested too deeply)");
   }
-  if (n.reject_all) return report(via.empty() ? "false" : via, "no value is allowed here");
+  if (n.reject_all) return at.report(via.empty() ? "false" : via, "no value is allowed here");
   // Keywords of other types would only repeat the same mistake, so stop here.
   if (n.types && !(n.types & type_bits(v)))
-    return report("type", "expected " + describe_types(n.types) + ", found " + found(v));
+    return at.report("type", "expected " + describe_types(n.types) + ", found " + found(v));
+  check_values(n, at);
+  if (v.is_array()) check_array(n, at);
+  if (v.is_object()) check_object(n, at);
+  check_applicators(n, at);
+}
 
+void JsonSchema::Compiled::check_values(const Node& n, const Visit& at) const {
+  const json& v = at.v;
   if (n.const_value && v != *n.const_value)
-    report("const", "expected " + describe(*n.const_value) + ", found " + describe(v));
+    at.report("const", "expected " + describe(*n.const_value) + ", found " + describe(v));
   if (n.enum_values &&
       std::find(n.enum_values->begin(), n.enum_values->end(), v) == n.enum_values->end()) {
     std::string allowed;
@@ -369,69 +391,75 @@ void JsonSchema::Compiled::run(int index, const json& v, const std::string& ptr,
       allowed += (i ? ", " : "") + describe((*n.enum_values)[i]);
     if (n.enum_values->size() > k_max_enum_shown)
       allowed += " and " + std::to_string(n.enum_values->size() - k_max_enum_shown) + " more";
-    report("enum", describe(v) + " is not one of " + allowed);
+    at.report("enum", describe(v) + " is not one of " + allowed);
   }
   if (v.is_string()) {
     const auto& text = v.get_ref<const std::string&>();
     const std::size_t chars = count_code_points(text);
     if (n.min_length && chars < *n.min_length)
-      report("minLength", describe(v) + " has " + std::to_string(chars) +
-                              " characters, fewer than the minimum " +
-                              std::to_string(*n.min_length));
+      at.report("minLength", describe(v) + " has " + std::to_string(chars) +
+                                 " characters, fewer than the minimum " + std::to_string(*n.min_length));
     if (n.max_length && chars > *n.max_length)
-      report("maxLength", describe(v) + " has " + std::to_string(chars) +
-                              " characters, more than the maximum " +
-                              std::to_string(*n.max_length));
+      at.report("maxLength", describe(v) + " has " + std::to_string(chars) +
+                                 " characters, more than the maximum " + std::to_string(*n.max_length));
     if (n.pattern && text.size() > k_max_pattern_subject)
-      report("pattern", describe(v) + " is " + std::to_string(text.size()) +
-                            " bytes long, too long to match " + n.pattern_text);
+      at.report("pattern", describe(v) + " is " + std::to_string(text.size()) +
+                               " bytes long, too long to match " + n.pattern_text);
     else if (n.pattern && !std::regex_search(text, *n.pattern))
-      report("pattern", describe(v) + " does not match " + n.pattern_text);
+      at.report("pattern", describe(v) + " does not match " + n.pattern_text);
   }
   if (v.is_number()) {
     if (n.minimum && v < *n.minimum)
-      report("minimum", v.dump() + " is less than the minimum " + n.minimum->dump());
+      at.report("minimum", v.dump() + " is less than the minimum " + n.minimum->dump());
     if (n.maximum && v > *n.maximum)
-      report("maximum", v.dump() + " is greater than the maximum " + n.maximum->dump());
+      at.report("maximum", v.dump() + " is greater than the maximum " + n.maximum->dump());
   }
-  if (v.is_array()) {
-    if (n.min_items && v.size() < *n.min_items)
-      report("minItems", describe(v) + ", fewer than the minimum " + std::to_string(*n.min_items));
-    if (n.max_items && v.size() > *n.max_items)
-      report("maxItems", describe(v) + ", more than the maximum " + std::to_string(*n.max_items));
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      const bool prefixed = i < n.prefix_items.size();
-      const int sub = prefixed ? n.prefix_items[i] : n.items;
-      if (sub >= 0)
-        run(sub, v[i], ptr + "/" + std::to_string(i), finding, prefixed ? "prefixItems" : "items",
-            depth + 1, out);
-    }
-  }
-  if (v.is_object()) {
-    for (const auto& name : n.required) {
-      if (v.contains(name)) continue;
-      // The member's own finding says more than the object's ("title missing" -> MAN-TITLE).
-      auto it = n.properties.find(name);
-      const std::string& member_finding =
-          it == n.properties.end() ? finding : nearest_finding(it->second);
-      out.push_back({ptr + "/" + escape_token(name), "required",
-                     "missing required member " + quote(name),
-                     member_finding.empty() ? finding : member_finding});
-    }
-    for (const auto& [key, member] : v.items()) {
-      const std::string child = ptr + "/" + escape_token(key);
-      if (auto it = n.properties.find(key); it != n.properties.end()) {
-        run(it->second, member, child, finding, "properties", depth + 1, out);
-      } else if (n.additional >= 0 && nodes[n.additional].reject_all) {
-        out.push_back({child, "additionalProperties", "unknown member " + quote(key), finding});
-      } else if (n.additional >= 0) {
-        run(n.additional, member, child, finding, "additionalProperties", depth + 1, out);
-      }
-    }
-  }
+}
 
-  if (n.ref >= 0) run(n.ref, v, ptr, finding, "$ref", depth + 1, out);
-  for (int sub : n.all_of) run(sub, v, ptr, finding, "allOf", depth + 1, out);
+void JsonSchema::Compiled::check_array(const Node& n, const Visit& at) const {
+  const json& v = at.v;
+  if (n.min_items && v.size() < *n.min_items)
+    at.report("minItems", describe(v) + ", fewer than the minimum " + std::to_string(*n.min_items));
+  if (n.max_items && v.size() > *n.max_items)
+    at.report("maxItems", describe(v) + ", more than the maximum " + std::to_string(*n.max_items));
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const bool prefixed = i < n.prefix_items.size();
+    const int sub = prefixed ? n.prefix_items[i] : n.items;
+    if (sub >= 0)
+      run(sub, v[i], at.ptr + "/" + std::to_string(i), at.finding, prefixed ? "prefixItems" : "items",
+          at.depth + 1, at.out);
+  }
+}
+
+void JsonSchema::Compiled::check_object(const Node& n, const Visit& at) const {
+  const json& v = at.v;
+  for (const auto& name : n.required) {
+    if (v.contains(name)) continue;
+    // The member's own finding says more than the object's ("title missing" -> MAN-TITLE).
+    auto it = n.properties.find(name);
+    const std::string& member_finding = it == n.properties.end() ? at.finding : nearest_finding(it->second);
+    at.out.push_back({at.ptr + "/" + escape_token(name), "required", "missing required member " + quote(name),
+                      member_finding.empty() ? at.finding : member_finding});
+  }
+  for (const auto& [key, member] : v.items()) {
+    const std::string child = at.ptr + "/" + escape_token(key);
+    if (auto it = n.properties.find(key); it != n.properties.end()) {
+      run(it->second, member, child, at.finding, "properties", at.depth + 1, at.out);
+    } else if (n.additional >= 0 && nodes[n.additional].reject_all) {
+      at.out.push_back({child, "additionalProperties", "unknown member " + quote(key), at.finding});
+    } else if (n.additional >= 0) {
+      run(n.additional, member, child, at.finding, "additionalProperties", at.depth + 1, at.out);
+    }
+  }
+}
+
+void JsonSchema::Compiled::check_applicators(const Node& n, const Visit& at) const {
+  const json& v = at.v;
+  const std::string& ptr = at.ptr;
+  const std::string& finding = at.finding;
+  const std::size_t depth = at.depth;
+  if (n.ref >= 0) run(n.ref, v, ptr, finding, "$ref", depth + 1, at.out);
+  for (int sub : n.all_of) run(sub, v, ptr, finding, "allOf", depth + 1, at.out);
   if (!n.any_of.empty()) {
     std::vector<SchemaViolation> firsts;
     for (int sub : n.any_of) {
@@ -441,7 +469,7 @@ void JsonSchema::Compiled::run(int index, const json& v, const std::string& ptr,
       firsts.push_back(std::move(branch.front()));
     }
     if (firsts.size() == n.any_of.size())
-      report("anyOf", "matches none of the alternatives: " + summarise_branches(firsts, ptr));
+      at.report("anyOf", "matches none of the alternatives: " + summarise_branches(firsts, ptr));
   }
   if (!n.one_of.empty()) {
     std::vector<SchemaViolation> firsts;
@@ -455,20 +483,20 @@ void JsonSchema::Compiled::run(int index, const json& v, const std::string& ptr,
         firsts.push_back(std::move(branch.front()));
     }
     if (matched.empty())
-      report("oneOf", "matches none of the alternatives: " + summarise_branches(firsts, ptr));
+      at.report("oneOf", "matches none of the alternatives: " + summarise_branches(firsts, ptr));
     else if (firsts.size() + 1 < n.one_of.size())
-      report("oneOf", "matches alternatives " + matched + ", but exactly one is allowed");
+      at.report("oneOf", "matches alternatives " + matched + ", but exactly one is allowed");
   }
   if (n.not_schema >= 0) {
     std::vector<SchemaViolation> scratch;
     run(n.not_schema, v, ptr, finding, "not", depth + 1, scratch);
-    if (scratch.empty()) report("not", describe(v) + " matches the schema under \"not\"");
+    if (scratch.empty()) at.report("not", describe(v) + " matches the schema under \"not\"");
   }
   if (n.if_schema >= 0) {
     std::vector<SchemaViolation> scratch;
     run(n.if_schema, v, ptr, finding, "if", depth + 1, scratch);
     const int next = scratch.empty() ? n.then_schema : n.else_schema;
-    if (next >= 0) run(next, v, ptr, finding, scratch.empty() ? "then" : "else", depth + 1, out);
+    if (next >= 0) run(next, v, ptr, finding, scratch.empty() ? "then" : "else", depth + 1, at.out);
   }
 }
 
