@@ -2,15 +2,10 @@
 
 #include <vector>
 
+#include "core/util/text.hpp"
+
 namespace eductl {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // The scheme of an absolute URL ("https", "file", "data"), or empty for a
 // relative one.
@@ -25,19 +20,6 @@ std::string_view scheme_of(std::string_view href) {
 }
 
 }  // namespace
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 ResolvedHref resolve_href(std::string_view base_dir, std::string_view href) {
   href = href.substr(0, href.find('#'));

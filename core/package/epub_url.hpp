@@ -20,6 +20,5 @@ struct ResolvedHref {
 // Resolves `href` against `base_dir` (a container folder, "" or ending in '/').
 ResolvedHref resolve_href(std::string_view base_dir, std::string_view href);
 
-std::string percent_decode(std::string_view s);
 
 }  // namespace eductl

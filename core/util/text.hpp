@@ -58,4 +58,7 @@ std::string codepoint_name(char32_t cp);
 // DEL and invalid bytes, "\u{202e}" for C1 and bidi controls.
 std::string printable(std::string_view s);
 
+// %XX escapes decoded (URLs, JSON pointer fragments); a malformed escape stays as it is.
+std::string percent_decode(std::string_view s);
+
 }  // namespace eductl
