@@ -178,12 +178,13 @@ struct Ingester::State {
   bool join_view(const ClientInfo& ci, std::string_view ip, std::int64_t path, std::int64_t t, std::int64_t day,
                  Region region) {
     View merged{t, t, day, region};
-    std::uint64_t merged_hash = client_hash(ci, ip, day);
+    const std::uint64_t own_hash = client_hash(ci, ip, day);
+    std::uint64_t merged_hash = own_hash;
     bool joined = false;
     for (std::int64_t d = day - 1; d <= day + 1; ++d) {
       const auto key = keys.find(d);  // a day without a key has no views: none is made up for it
       if (key == keys.end()) continue;
-      const std::uint64_t h = d == day ? merged_hash : hash_with(key->second.key, ci, ip);
+      const std::uint64_t h = d == day ? own_hash : hash_with(key->second.key, ci, ip);
       auto it = windows.find(WindowKey{h, path});
       if (it == windows.end()) continue;
       std::erase_if(it->second, [&](const View& v) {

@@ -310,16 +310,27 @@ class SqliteStore final : public AggregateStore {
   Status close_days_through(std::int64_t last_day) override {
     return guarded("cannot close past days", [&]() -> Status {
       // The rank of a hash among its day's distinct hashes says nothing of the address
-      // once the key is gone; numbers continue after those of a day closed before.
-      SQLite::Statement move(*m_db,
-                             "WITH ranked AS (SELECT day, client, ROW_NUMBER() OVER (PARTITION BY day ORDER BY client) AS n "
-                             "FROM (SELECT DISTINCT day, client FROM visitors WHERE day <= ?1)), "
-                             "base AS (SELECT day, MAX(visitor) AS top FROM closed_visitors WHERE day <= ?1 GROUP BY day) "
-                             "INSERT INTO closed_visitors SELECT v.day, v.province, v.city, v.path_id, "
-                             "r.n + COALESCE(b.top, 0) FROM visitors v JOIN ranked r ON r.day = v.day AND r.client = v.client "
-                             "LEFT JOIN base b ON b.day = v.day WHERE v.day <= ?1");
-      move.bind(1, static_cast<std::int64_t>(last_day));
-      move.exec();
+      // once the key is gone; numbers continue after those of a day closed before. The
+      // ranks go through an indexed temporary table: joining the window query directly
+      // is quadratic.
+      m_db->exec("CREATE TEMP TABLE IF NOT EXISTS closing_base (day INTEGER PRIMARY KEY, top INTEGER NOT NULL)");
+      m_db->exec("CREATE TEMP TABLE IF NOT EXISTS closing (day INTEGER NOT NULL, client INTEGER NOT NULL, "
+                 "n INTEGER NOT NULL, PRIMARY KEY (day, client)) WITHOUT ROWID");
+      m_db->exec("DELETE FROM temp.closing_base");
+      m_db->exec("DELETE FROM temp.closing");
+      for (const char* sql :
+           {"INSERT INTO temp.closing_base SELECT day, MAX(visitor) FROM closed_visitors WHERE day <= ?1 GROUP BY day",
+            "INSERT INTO temp.closing SELECT d.day, d.client, ROW_NUMBER() OVER (PARTITION BY d.day ORDER BY d.client) "
+            "+ COALESCE(b.top, 0) FROM (SELECT DISTINCT day, client FROM visitors WHERE day <= ?1) d "
+            "LEFT JOIN temp.closing_base b ON b.day = d.day",
+            "INSERT INTO closed_visitors SELECT v.day, v.province, v.city, v.path_id, c.n FROM visitors v "
+            "JOIN temp.closing c ON c.day = v.day AND c.client = v.client WHERE v.day <= ?1"}) {
+        SQLite::Statement q(*m_db, sql);
+        q.bind(1, static_cast<std::int64_t>(last_day));
+        q.exec();
+      }
+      m_db->exec("DELETE FROM temp.closing_base");
+      m_db->exec("DELETE FROM temp.closing");
       for (const char* sql : {"DELETE FROM visitors WHERE day <= ?", "DELETE FROM day_keys WHERE day <= ?",
                               "DELETE FROM windows WHERE day <= ?"}) {
         SQLite::Statement q(*m_db, sql);

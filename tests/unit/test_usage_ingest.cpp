@@ -445,3 +445,18 @@ TEST_CASE("a file none of whose lines parses is refused and not remembered", "[u
   CHECK(again.files[0].status == "ingested");
   CHECK(again.views == 1);
 }
+
+TEST_CASE("a view across midnight joins whatever file arrives first", "[usage][ingest]") {
+  // One view from 23:40 to 00:29 (gaps under 1800 s): the later file first, then the one
+  // whose 00:10 line bridges the day-1 view and the day-2 view.
+  Store s;
+  write_file(s.dir / "late.log", log_line("1.0.0.1", at(1779, 2), "/a"));
+  write_file(s.dir / "early.log", log_line("1.0.0.1", at(86400 - 1200), "/a") + log_line("1.0.0.1", at(600, 2), "/a"));
+  s.ingest({(s.dir / "late.log").string()});
+  s.ingest({(s.dir / "early.log").string()});
+  const Report r = s.report({Dim::day});
+  CHECK(r.totals.views == 1);
+  REQUIRE(r.rows.size() == 2);
+  CHECK(r.rows[0].m.views == 1);  // the view's day is its first line's: 2026-03-01
+  CHECK(r.rows[1].m.views == 0);
+}
