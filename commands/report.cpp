@@ -179,7 +179,7 @@ int run_report(const ReportOptions& o, const Context& ctx) {
   auto q = build_query(o);
   if (!q) return report_error(ctx, q.error());
   const DataFolder data(ctx.data_dir);
-  auto store = usage::open_sqlite_store(data.usage_file(), usage::StoreAccess::read_only);
+  auto store = usage::open_sqlite_store(data.usage_file(), Access::read_only);
   if (!store) return report_error(ctx, store.error());
   std::vector<usage::MappingRule> mapping;
   std::string map_file = o.map;

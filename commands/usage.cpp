@@ -138,7 +138,7 @@ int run_usage_ingest(const UsageIngestOptions& o, const Context& ctx) {
   const DataFolder data(ctx.data_dir);
   auto lock = data.lock("usage ingest");
   if (!lock) return report_error(ctx, lock.error());
-  auto store = usage::open_sqlite_store(data.usage_file(), usage::StoreAccess::read_write);
+  auto store = usage::open_sqlite_store(data.usage_file(), Access::read_write);
   if (!store) return report_error(ctx, store.error());
   auto ing = usage::Ingester::create(**store, opts);
   if (!ing) return report_error(ctx, ing.error());

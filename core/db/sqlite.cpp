@@ -60,7 +60,7 @@ Status check_version(SQLite::Database& db, const fs::path& file, const Schema& s
   if (access == Access::read_only && have < latest)
     return make_error(ErrorKind::usage,
                       std::string(schema.name) + " schema version " + std::to_string(have) + " is older than this eductl's (" +
-                          std::to_string(latest) + "); run 'eductl catalog migrate' (needs write access)",
+                          std::to_string(latest) + "); " + std::string(schema.upgrade_step) + " (needs write access)",
                       file.string());
   // A file can carry the right version yet lack tables (hand-edited, half-restored):
   // say so now rather than fail on the first query.

@@ -25,6 +25,7 @@ struct Schema {
   std::span<const std::string_view> migrations;  // PRAGMA user_version counts how many ran
   std::string_view first_step;                   // what to do when there is none yet
   std::span<const std::string_view> tables;      // must exist once the schema is current
+  std::string_view upgrade_step = "run 'eductl catalog migrate'";  // what brings an old file up to date
 };
 
 using Handle = std::unique_ptr<SQLite::Database>;

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/util/access.hpp"
 #include "core/util/result.hpp"
 
 namespace eductl::usage {
@@ -111,10 +112,9 @@ class AggregateStore {
   virtual Result<LineCounts> line_counts(const QueryFilter& f) = 0;
 };
 
-enum class StoreAccess { read_only, read_write };
 // read_write creates usage.sqlite (mode 0600: it holds the keys of the open days) when needed;
 // read_only says "no usage data here yet" when there is none (ErrorKind::bad_input).
-Result<std::unique_ptr<AggregateStore>> open_sqlite_store(const std::filesystem::path& file, StoreAccess access);
+Result<std::unique_ptr<AggregateStore>> open_sqlite_store(const std::filesystem::path& file, Access access);
 bool is_absent_store(const Error& e);
 
 }  // namespace eductl::usage

@@ -65,7 +65,8 @@ constexpr std::string_view k_tables[] = {"meta",    "paths", "cells",     "visit
 constexpr std::string_view k_saturated_bytes =
     "bytes = CASE WHEN bytes > 9223372036854775807 - excluded.bytes THEN 9223372036854775807 "
     "ELSE bytes + excluded.bytes END";
-const db::Schema k_schema{"usage data", k_migrations, "ingest a log first ('eductl usage ingest LOG')", k_tables};
+const db::Schema k_schema{"usage data", k_migrations, "ingest a log first ('eductl usage ingest LOG')", k_tables,
+                          "run 'eductl usage ingest' once (it brings usage.sqlite up to date)"};
 
 std::int64_t as_i64(std::uint64_t v) {
   std::int64_t r;
@@ -428,8 +429,8 @@ bool VisitorKey::operator<(const VisitorKey& o) const {
          std::tie(o.cell.day, o.cell.province, o.cell.city, o.cell.path_id, o.client);
 }
 
-Result<std::unique_ptr<AggregateStore>> open_sqlite_store(const std::filesystem::path& file, StoreAccess access) {
-  if (access == StoreAccess::read_write) {
+Result<std::unique_ptr<AggregateStore>> open_sqlite_store(const std::filesystem::path& file, Access access) {
+  if (access == Access::read_write) {
     // Created 0600 before SQLite sees it: it holds the keys of the client hashes
     // (SQLite gives the -wal and -shm files the same mode).
     if (auto st = make_dirs(file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path()); !st)
@@ -438,7 +439,7 @@ Result<std::unique_ptr<AggregateStore>> open_sqlite_store(const std::filesystem:
     if (fd < 0) return make_error(ErrorKind::internal, "cannot create the usage data: " + errno_text(errno), file.string());
     ::close(fd);
   }
-  auto h = db::open(file, access == StoreAccess::read_only ? db::Access::read_only : db::Access::read_write, k_schema);
+  auto h = db::open(file, access, k_schema);
   if (!h) return h.error();
   return std::unique_ptr<AggregateStore>(std::make_unique<SqliteStore>(std::move(h).value(), file));
 }

@@ -32,7 +32,7 @@ std::string log_line(const std::string& ip, const std::string& time, const std::
 struct Store {
   TempDir dir;
   std::unique_ptr<AggregateStore> store;
-  Store() { store = std::move(open_sqlite_store(dir / "usage.sqlite", StoreAccess::read_write)).value(); }
+  Store() { store = std::move(open_sqlite_store(dir / "usage.sqlite", Access::read_write)).value(); }
   // The logs here are of March 2026: their days stay open (keys kept) unless a test
   // says otherwise, so that pieces ingested one by one join exactly.
   static IngestOptions open_days(IngestOptions opts = {}) {
