@@ -81,13 +81,13 @@ unsigned use_of(xmlNodePtr element, std::string_view attribute, bool stylesheet_
                                       ? local_name(element->parent)
                                       : std::string_view();
   if (name == "a" || name == "area" || attribute == "cite") return 0;
-  if (name == "link") return stylesheet_link && attribute == "href" ? k_remote_other : 0;
-  if (name == "param") return attribute == "value" ? k_remote_param : 0;
-  if (name == "font-face-uri") return attribute == "href" ? k_remote_font : 0;
+  if (name == "link") return stylesheet_link && attribute == "href" ? unsigned{k_remote_other} : 0u;
+  if (name == "param") return attribute == "value" ? unsigned{k_remote_param} : 0u;
+  if (name == "font-face-uri") return attribute == "href" ? unsigned{k_remote_font} : 0u;
   if ((name == "audio" || name == "video") && attribute == "src") return k_remote_media;
   if (name == "source" && (parent == "audio" || parent == "video") && attribute == "src") return k_remote_media;
   const bool url_attribute = attribute == "src" || attribute == "href" || attribute == "data" || attribute == "poster";
-  return url_attribute ? k_remote_other : 0;
+  return url_attribute ? unsigned{k_remote_other} : 0u;
 }
 
 void scan_element(RemoteUses& uses, xmlNodePtr element) {
