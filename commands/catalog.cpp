@@ -1,5 +1,7 @@
 #include "commands/catalog.hpp"
 
+#include "commands/common.hpp"
+
 #include <memory>
 
 #include "commands/render.hpp"
@@ -277,11 +279,7 @@ void register_catalog(CLI::App& app, Context& ctx, int& exit_code) {
   auto lo = std::make_shared<ListOptions>();
   CLI::App* list = cat->add_subcommand("list", "List books (current revision) with filters");
   list->add_option("--publisher", lo->filter.publisher, "Publisher code, e.g. PEP");
-  list->add_option("--stage", lo->filter.stage, "primary, junior, senior or special");
-  list->add_option("--grade", lo->grade, "Books for this grade (1-12; spans count)")->check(CLI::Range(1, 12));
-  list->add_option("--subject", lo->filter.subject, "Subject code, e.g. math, arts-music, life-chinese");
-  list->add_option("--edition", lo->filter.edition, "Edition text, e.g. 人教版 (substring match)");
-  list->add_option("--kind", lo->filter.kind, "student, teacher, reader, atlas or practice");
+  add_book_filter_options(list, lo->filter, lo->grade);
   list->add_option("--search", lo->filter.text, "Text in the title or package id");
   list->footer("Examples:\n  eductl catalog list --stage junior --subject math\n  eductl catalog list --grade 6 --edition 统编版 --json");
   list->callback([lo, &ctx, &exit_code] { exit_code = run_list(*lo, ctx); });

@@ -26,6 +26,17 @@ ScanLimits to_scan_limits(const LimitArgs& args);
 
 inline unsigned default_jobs() { return std::max(1u, std::thread::hardware_concurrency()); }
 
+// The book filters of the commands that list books (catalog list, search): --stage, --grade,
+// --subject, --edition, --kind, into any filter with those string members.
+template <class Filter>
+void add_book_filter_options(CLI::App* cmd, Filter& f, int& grade) {
+  cmd->add_option("--stage", f.stage, "primary, junior, senior or special");
+  cmd->add_option("--grade", grade, "Books for this grade (1-12; spans count)")->check(CLI::Range(1, 12));
+  cmd->add_option("--subject", f.subject, "Subject code, e.g. math, chinese, arts-music");
+  cmd->add_option("--edition", f.edition, "Edition text, e.g. 人教版 (substring match)");
+  cmd->add_option("--kind", f.kind, "Book kind: student, teacher, reader, atlas or practice");
+}
+
 // "10000000" -> "10,000,000": bounds in messages are read, not counted.
 std::string group_thousands(std::uint64_t n);
 

@@ -2,6 +2,8 @@
 // Read-only: works on a read-only data folder and while an index or import runs.
 #include "commands/search.hpp"
 
+#include "commands/common.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -88,11 +90,7 @@ void register_search(CLI::App& app, Context& ctx, int& exit_code) {
   auto o = std::make_shared<SearchOptions>();
   CLI::App* cmd = app.add_subcommand("search", "Search books, lessons, task sheets, exercises and textbook pages");
   cmd->add_option("QUERY", o->query, "Words or characters; all terms must match; \"quotes\" keep a phrase")->required();
-  cmd->add_option("--stage", o->filter.stage, "primary, junior, senior or special");
-  cmd->add_option("--grade", o->grade, "Books for this grade (1-12; spans count)")->check(CLI::Range(1, 12));
-  cmd->add_option("--subject", o->filter.subject, "Subject code, e.g. math, chinese");
-  cmd->add_option("--edition", o->filter.edition, "Edition text, e.g. 人教版 (substring match)");
-  cmd->add_option("--kind", o->filter.kind, "Book kind: student, teacher, reader, atlas or practice");
+  add_book_filter_options(cmd, o->filter, o->grade);
   cmd->add_option("--book", o->filter.book, "Only this book (CODE/package_id)");
   cmd->add_option("--type", o->filter.type, "Only hits of this type")
       ->check(CLI::IsMember({"book", "lesson", "task_sheet", "exercise", "subtitle", "courseware", "page", "section"}));
