@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include "core/util/fs.hpp"
 
 namespace eductl::db {
@@ -86,6 +88,27 @@ Status migrate(SQLite::Database& db, const Schema& schema) {
   return ok_status();
 }
 
+// A new database is made whole beside its final name, then renamed into place: a crash
+// while the migrations run never leaves a half-created file under the real name (readers
+// would take it for "no catalogue yet" or an old schema). Writers hold the data folder's
+// lock, so the fixed side name is theirs alone; a leftover from a crash is replaced.
+Status create_aside(const fs::path& file, const Schema& schema) {
+  const fs::path side = file.string() + ".new";
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) ::unlink((side.string() + suffix).c_str());
+  {
+    SQLite::Database db(side.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, k_busy_timeout_ms);
+    db.exec("PRAGMA journal_mode=DELETE");
+    db.exec("PRAGMA synchronous=FULL");
+    if (auto st = migrate(db, schema); !st) return st;
+  }
+  if (auto st = fsync_file(side); !st) return st;
+  // Another writer (outside the lock: a second host) may have made it meanwhile: keep theirs.
+  if (::link(side.c_str(), file.c_str()) != 0 && errno != EEXIST)
+    return make_error(ErrorKind::internal, "cannot create: " + errno_text(errno), file.string());
+  ::unlink(side.c_str());
+  return fsync_dir(file.parent_path().empty() ? fs::path(".") : file.parent_path());
+}
+
 }  // namespace
 
 bool is_absent(const Error& e, const Schema& schema) {
@@ -160,6 +183,9 @@ Result<Handle> open(const fs::path& file, Access access, const Schema& schema) {
       return db;
     }
     if (auto st = make_dirs(file.parent_path().empty() ? fs::path(".") : file.parent_path()); !st) return st.error();
+    std::error_code ec;
+    if (!fs::exists(file, ec))
+      if (auto st = create_aside(file, schema); !st) return st.error();
     db = std::make_unique<SQLite::Database>(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, k_busy_timeout_ms);
     db->exec("PRAGMA journal_mode=WAL");
     db->exec("PRAGMA synchronous=FULL");

@@ -32,6 +32,16 @@ Status on_directory(const fs::path& dir, int (*op)(int), const char* failed) {
 
 Status fsync_dir(const fs::path& dir) { return on_directory(dir, ::fsync, "fsync failed"); }
 
+Status fsync_file(const fs::path& file) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return make_error(ErrorKind::internal, "cannot open: " + errno_text(errno), file.string());
+  int r = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (r != 0) return make_error(ErrorKind::internal, "fsync failed: " + errno_text(err), file.string());
+  return ok_status();
+}
+
 Status make_dirs(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);

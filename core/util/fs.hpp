@@ -36,6 +36,8 @@ Result<std::string> read_file(const std::filesystem::path& path, std::uint64_t m
 // bad_input naming the file and what it is, with what to do.
 Status check_database_files(const std::filesystem::path& file);
 Status fsync_dir(const std::filesystem::path& dir);
+// Flushes a file written by another library (SQLite) before it is renamed into place.
+Status fsync_file(const std::filesystem::path& file);
 // syncfs(2) on the file system holding `dir`: one flush for a batch of files.
 Status sync_file_system(const std::filesystem::path& dir);
 Status make_dirs(const std::filesystem::path& dir);
