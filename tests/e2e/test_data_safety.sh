@@ -88,9 +88,12 @@ check "import with tmp/ a symlink: nothing written behind the link" test "$(ls "
 # --- 2. what an import writes, and repairs -----------------------------------------------
 if command -v strace >/dev/null; then
   strace -f -qq -e trace=openat -o "$tmp/trace" "$E" --data "$d" import "$batch" >/dev/null 2>&1 || true
+  # A count of zero means something only if the run happened: it opened the catalogue.
+  check "the traced re-run ran (it opened the catalogue)" grep -q 'catalog.sqlite' "$tmp/trace"
   check "unchanged re-run stages nothing" test "$(staged_files "$tmp/trace")" = 0
   strace -f -qq -e trace=openat -o "$tmp/trace" "$E" --data "$d" import "$tmp/fx/sha256-mismatch.zip" \
     "$tmp/fx/zip-bomb.zip" "$tmp/fx/file-missing.zip" >/dev/null 2>&1 || true
+  check "the traced refusals ran (they read the packages)" grep -q 'sha256-mismatch.zip' "$tmp/trace"
   check "refused packages stage nothing" test "$(staged_files "$tmp/trace")" = 0
   strace -f -qq -e trace=openat -o "$tmp/trace" "$E" --data "$d" import "$tmp/fx/valid-54.zip" >/dev/null 2>&1 || true
   check "a new book stages only content the store lacks" test "$(staged_files "$tmp/trace")" -gt 0
@@ -238,6 +241,7 @@ NO_COLOR= script -qec "$E --data $tmp/c import $batch/valid.zip" /dev/null </dev
 check "NO_COLOR set but empty keeps colour on a terminal" grep -q $'\e\[32m' "$tmp/col"
 rm -rf "$tmp/c"
 NO_COLOR=1 script -qec "$E --data $tmp/c import $batch/valid.zip" /dev/null </dev/null >"$tmp/col" 2>&1 || true
+check "NO_COLOR=1: the import ran and reported" grep -q 'imported' "$tmp/col"
 check "NO_COLOR=1 turns it off" test "$(grep -c $'\e\[32m' "$tmp/col")" = 0
 
 # --- 6. a full disk ------------------------------------------------------------------------------

@@ -28,7 +28,9 @@ whole() {
 ffmpeg -v error -y -f lavfi -i "color=c=gray:s=320x240:d=2,noise=alls=100:allf=t" -c:v libx264 -preset ultrafast \
   -pix_fmt yuv420p video.mp4
 "$MF" demo batch --video video.mp4 >/dev/null
-"$E" --data central import batch >/dev/null 2>&1 || true
+rc code "$E" --data central import batch >/dev/null 2>&1
+# The demo batch holds three broken deliveries, which are refused (exit 1); the rest is taken.
+check "setup: central imports the batch (exit $code; the broken deliveries refused)" [ "$code" = 1 ]
 "$E" mirror keygen --out keys --no-password >/dev/null
 "$E" --data central mirror publish --key keys/eductl.key --json >pub.json
 version=$(jq .version pub.json)

@@ -36,7 +36,10 @@ for p in batch/*; do
     *) mv "$p" first/ ;;
   esac
 done
-"$E" --data central import first >/dev/null 2>&1 || true
+rc code "$E" --data central import first >/dev/null 2>&1
+# The demo batch holds three broken deliveries, which are refused (exit 1); the rest is taken.
+check "setup: central imports the first batch (exit $code; the broken deliveries refused)" [ "$code" = 1 ]
+check "setup: central's catalogue has books" bash -c "[ \"\$('$E' --data central catalog list --json | jq '.books | length')\" -ge 4 ]"
 "$E" mirror keygen --out keys --no-password >/dev/null
 "$E" mirror keygen --out other --no-password >/dev/null
 rc code "$E" --data central mirror publish --key keys/eductl.key --origin "central test site" --json >pub1.json
@@ -71,7 +74,8 @@ check "import into a mirror's folder is refused with exit 2" [ "$code" = 2 ]
 check "a mirror refuses another --trust without --retrust" bash -c "! '$E' --data prov mirror sync '$central_url' --trust other/eductl.pub 2>/dev/null"
 
 # --- 2. delta: one more book published ---
-"$E" --data central import rest >/dev/null 2>&1 || true
+rc code "$E" --data central import rest >/dev/null 2>&1
+check "setup: central imports one more book (exit $code)" [ "$code" = 0 ]
 "$E" --data central mirror publish --key keys/eductl.key --json >pub2.json
 rc code sync_json prov "$central_url" >s3.json
 new_part=$(jq -r '.parts[] | select(.book | test("bnup-math-g5-lower")) | .size' central/public/index.json)
