@@ -15,10 +15,10 @@
 
 namespace eductl::minisign::detail {
 
-inline constexpr std::string_view k_untrusted_prefix = "untrusted comment: ";
-inline constexpr std::string_view k_trusted_prefix = "trusted comment: ";
-inline constexpr std::string_view k_alg_legacy = "Ed";
-inline constexpr std::string_view k_alg_prehashed = "ED";
+constexpr std::string_view k_untrusted_prefix = "untrusted comment: ";
+constexpr std::string_view k_trusted_prefix = "trusted comment: ";
+constexpr std::string_view k_alg_legacy = "Ed";
+constexpr std::string_view k_alg_prehashed = "ED";
 
 // Key and signature files are a few hundred bytes; anything large is not one.
 inline constexpr std::uint64_t k_max_key_file = 64 << 10;
