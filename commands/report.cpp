@@ -238,7 +238,7 @@ void register_report(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->add_option("--book", opts->book, "Only this book, CODE/package_id");
   cmd->add_option("--lesson", opts->lesson, "Only this lesson, CODE/package_id#lesson_key");
   cmd->add_option("--resource-kind", opts->resource_kind, "Only this resource kind");
-  cmd->add_option("--top", opts->top, "Only the first N rows");
+  cmd->add_option("--top", opts->top, "Only the first N rows (1 to 1,000,000)")->check(CLI::Range(1, 1000000));
   cmd->add_option("--map", opts->map, "Mapping file of URL paths to books and lessons (default <data>/usage-map.tsv if present)");
   auto* csv = cmd->add_flag("--csv", opts->csv, "Comma-separated values (RFC 4180) instead of a table");
   cmd->add_option("--html", opts->html, "Write a self-contained HTML report (map, bars, time series) to FILE")->excludes(csv);

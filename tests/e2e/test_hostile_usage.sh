@@ -184,4 +184,13 @@ check "U4: the right format then reads the file (not 'unchanged')" jq_true \
 "$E" --data "$tmp/u4b" usage ingest "$tmp/mostly.log" >/dev/null 2>"$tmp/u4b.err"
 check "U4: more than half malformed is a warning on stderr" grep -q 'mostly.log: 2 of 3 lines are malformed; is --format right' "$tmp/u4b.err"
 
+# --- report --top takes 1 or more rows; -1 and 0 are usage errors, not "all rows" ------
+for n in -1 0; do
+  rc code "$E" --data "$tmp/u5" report --top "$n" >"$tmp/top.out" 2>"$tmp/top.err"
+  check "report --top $n: exit 2 (got $code)" test "$code" = 2
+  check "report --top $n: no table printed" test ! -s "$tmp/top.out"
+done
+rc code "$E" --data "$tmp/u5" report --top 1 >"$tmp/top.out" 2>/dev/null
+check "report --top 1: exit 0 and a table (exit $code)" test "$code" = 0 -a -s "$tmp/top.out"
+
 finish
