@@ -59,7 +59,9 @@ start_nginx "$(realpath "$mirrors/province")/public" && province=$nginx_url
 run "$eductl" --data "$mirrors/school" mirror sync "$province" --trust "$demo/keys/eductl.pub" --stage primary
 run "$eductl" --data "$mirrors/school" catalog list
 run "$eductl" --data "$mirrors/province" mirror export "$mirrors/usb-disk" --stage junior
-run "$eductl" --data "$mirrors/offline-school" mirror sync "$mirrors/usb-disk" --trust "$demo/keys/eductl.pub"
+# The disk holds junior books only: the school asks for them (an unsigned export.json
+# never chooses what a mirror takes).
+run "$eductl" --data "$mirrors/offline-school" mirror sync "$mirrors/usb-disk" --trust "$demo/keys/eductl.pub" --stage junior
 run "$eductl" --data "$mirrors/offline-school" mirror status
 # Usage: a day of generated traffic on the imported books' blob paths, over a small test
 # GeoIP database; then reports by province and subject and the HTML page.
