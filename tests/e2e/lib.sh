@@ -78,3 +78,19 @@ expect_codes() {
     ok "$label: no findings"
   fi
 }
+
+# need_ffmpeg: the transcode tests cannot run without ffmpeg and ffprobe (a failure, not a skip:
+# scripts/deps.sh installs them).
+need_ffmpeg() {
+  if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
+    echo "ffmpeg is not installed (apt-get install ffmpeg): cannot test transcode"
+    exit 1
+  fi
+}
+# lesson_video SECONDS FILE [EXTRA ffmpeg OPTIONS]: a real H.264 + AAC lesson video.
+lesson_video() {
+  local s=$1 f=$2
+  shift 2
+  ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=320x240:rate=15" -f lavfi -i "sine=frequency=440" -t "$s" \
+    -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest "$@" -y "$f"
+}

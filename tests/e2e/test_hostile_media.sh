@@ -24,18 +24,8 @@ export LC_ALL=C.UTF-8
 out="$tmp/out"
 mkdir -p "$out"
 
-if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
-  echo "ffmpeg is not installed (apt-get install ffmpeg): cannot test transcode"
-  exit 1
-fi
+need_ffmpeg
 
-# video SECONDS FILE [EXTRA ffmpeg OPTIONS]: a real H.264 + AAC lesson video
-video() {
-  local s=$1 f=$2
-  shift 2
-  ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=320x240:rate=15" -f lavfi -i "sine=frequency=440" -t "$s" \
-    -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest "$@" -y "$f"
-}
 # import_with VIDEO DATA: the search packages with this video in every lesson
 import_with() {
   "$MAKE_FIXTURES" search "$tmp/pk-$2" --video "$1" >/dev/null
@@ -58,12 +48,12 @@ profile() {  # profile FILE NAME PRESET HEIGHT...: a one-segment-per-second ladd
     "$name" "$preset" "$r" >"$file"
 }
 
-video 3 "$tmp/short.mp4"
+lesson_video 3 "$tmp/short.mp4"
 profile "$tmp/test.json" test ultrafast 180 120
 P=(--profiles "$tmp/test.json" --profile test)
 
 # ===== T4. kill -9 of eductl during a transcode =====
-video 60 "$tmp/long.mp4"
+lesson_video 60 "$tmp/long.mp4"
 import_with "$tmp/long.mp4" d4
 profile "$tmp/slow.json" slow veryslow 240
 "$EDUCTL" --data "$tmp/d4" transcode --profiles "$tmp/slow.json" --profile slow >/dev/null 2>&1 &
@@ -169,7 +159,7 @@ check "S1, S2: nothing written in the data folder $(diff <(echo "$before") <(ech
   test "$before" = "$after"
 
 # ===== T1. a truncated video =====
-video 20 "$tmp/full.mp4" -movflags +faststart
+lesson_video 20 "$tmp/full.mp4" -movflags +faststart
 size=$(stat -c %s "$tmp/full.mp4")
 head -c $((size / 2)) "$tmp/full.mp4" >"$tmp/trunc.mp4"
 import_with "$tmp/trunc.mp4" d1

@@ -23,17 +23,9 @@ export LC_ALL=C.UTF-8
 out="$tmp/out"
 mkdir -p "$out"
 
-if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
-  echo "ffmpeg is not installed (apt-get install ffmpeg): cannot test transcode"
-  exit 1
-fi
+need_ffmpeg
 
-# video SECONDS FILE: a real H.264 + AAC lesson video
-video() {
-  ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=320x240:rate=15" -f lavfi -i "sine=frequency=440" -t "$1" \
-    -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest -y "$2"
-}
-video 3 "$tmp/short.mp4"
+lesson_video 3 "$tmp/short.mp4"
 cat >"$tmp/profiles.json" <<'JSON'
 {"profiles": {"test": {"description": "tiny ladder for tests", "segment_seconds": 1, "preset": "ultrafast", "poster_at": 1,
   "renditions": [{"name": "180p", "height": 180, "video_kbps": 200, "audio_kbps": 32},
@@ -101,7 +93,7 @@ check "re-run: jobs and renditions unchanged" test "$before" = \
   "$(sqlite3 "$d/catalog.sqlite" "SELECT * FROM transcode_jobs; SELECT * FROM rendition_files;")"
 
 # ===== 3. kill -9 in the middle, then resume =====
-video 20 "$tmp/long.mp4"
+lesson_video 20 "$tmp/long.mp4"
 import_with "$tmp/long.mp4" d3
 d="$tmp/d3"
 "$EDUCTL" --data "$d" transcode "${P[@]}" >/dev/null 2>&1 &
