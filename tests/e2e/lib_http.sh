@@ -82,3 +82,16 @@ start_proxy() {
   proxy_log="$tmp/proxy-$port.log"
   wait_port "$port"
 }
+
+# mirror_test_args EDUCTL MAKE_FIXTURES [SOURCE_DIR]: the mirror scripts' arguments as $E and
+# $MF (absolute), a UTF-8 locale, and $tmp as the working folder.
+mirror_test_args() {
+  if [[ $# -lt 2 ]]; then
+    echo "usage: $0 EDUCTL MAKE_FIXTURES [SOURCE_DIR]" >&2
+    exit 2
+  fi
+  E=$(realpath "$1")
+  MF=$(realpath "$2")
+  export LC_ALL=C.UTF-8
+  cd "$tmp"
+}

@@ -9,18 +9,11 @@
 # Usage: test_hostile_mirror.sh EDUCTL MAKE_FIXTURES SOURCE_DIR
 # shellcheck disable=SC2016  # jq filters
 set -euo pipefail
-if [[ $# -lt 2 ]]; then
-  echo "usage: $0 EDUCTL MAKE_FIXTURES [SOURCE_DIR]" >&2
-  exit 2
-fi
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/e2e/lib_http.sh
 source "$(dirname "$0")/lib_http.sh"
-E=$(realpath "$1")
-MF=$(realpath "$2")
-export LC_ALL=C.UTF-8
-cd "$tmp"
+mirror_test_args "$@"
 
 # dump DIR: every file's hash and every link's target, to compare before and after.
 dump() {

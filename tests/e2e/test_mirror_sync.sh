@@ -5,18 +5,11 @@
 # Usage: test_mirror_sync.sh EDUCTL MAKE_FIXTURES SOURCE_DIR
 # shellcheck disable=SC2016  # jq filters
 set -euo pipefail
-if [[ $# -lt 2 ]]; then
-  echo "usage: $0 EDUCTL MAKE_FIXTURES [SOURCE_DIR]" >&2
-  exit 2
-fi
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/e2e/lib_http.sh
 source "$(dirname "$0")/lib_http.sh"
-E=$(realpath "$1")
-MF=$(realpath "$2")
-export LC_ALL=C.UTF-8
-cd "$tmp"
+mirror_test_args "$@"
 # dump DATA: what a mirror shows: its catalogue, state, served index and parts.
 dump() {
   (
